@@ -1,0 +1,51 @@
+"""fuling-compliance: the Fuling District electricity and gas service regulation as rules.
+
+The whole public API is here::
+
+    from fuling_compliance import load_rules, load_facts, evaluate
+
+    rules = load_rules()                       # the bundled rules/
+    facts = load_facts(["examples/fuling-2026q2.yaml"])
+    report = evaluate(rules, facts)            # as_of: the facts' own, else now
+    print(report.to_json())
+
+Errors all derive from :class:`FulingError`; violations are findings, never exceptions.
+"""
+
+from .errors import (
+    CalendarError,
+    EngineError,
+    FactsError,
+    FulingError,
+    InputError,
+    Problem,
+    RulesError,
+)
+from .evaluate import evaluate
+from .facts_load import load_facts
+from .facts_model import FactSet
+from .report import Finding, Report
+from .rules_load import RuleSet, load_rules, validate_rule_files
+from .rules_model import Rule
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CalendarError",
+    "EngineError",
+    "FactSet",
+    "FactsError",
+    "Finding",
+    "FulingError",
+    "InputError",
+    "Problem",
+    "Report",
+    "Rule",
+    "RuleSet",
+    "RulesError",
+    "__version__",
+    "evaluate",
+    "load_facts",
+    "load_rules",
+    "validate_rule_files",
+]

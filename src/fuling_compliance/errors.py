@@ -1,0 +1,109 @@
+"""Errors of fuling-compliance.
+
+Every error the library raises derives from one root::
+
+    FulingError
+    ├── InputError            input rejected; carries a list of Problem (all at once)
+    │   ├── FactsError        a fact set failed loading or integrity checks
+    │   └── RulesError        a rule file failed loading or validation
+    ├── CalendarError         a working day was needed for a year no calendar knows
+    └── EngineError           durable_rules misbehaved (lost fact, failed action, ...)
+
+A violation of the regulation is never an exception: it is a finding in a report.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One problem with an input, located as precisely as the input allows."""
+
+    file: str | None = None
+    line: int | None = None
+    column: int | None = None
+    collection: str | None = None
+    record: str | None = None
+    field: str | None = None
+    message: str = ""
+    message_zh: str = ""
+    code: str = "invalid"
+    warning: bool = dataclasses.field(default=False, compare=False)
+
+    @property
+    def location(self) -> str:
+        """``file:line:column`` (the parts that are known)."""
+        parts = [self.file or "<input>"]
+        if self.line is not None:
+            parts.append(str(self.line))
+            if self.column is not None:
+                parts.append(str(self.column))
+        return ":".join(parts)
+
+    @property
+    def where(self) -> str:
+        """``collection[record].field`` (the parts that are known)."""
+        text = self.collection or ""
+        if self.record is not None:
+            text += f"[{self.record}]"
+        if self.field:
+            text += ("." if text else "") + self.field
+        return text
+
+    def render(self, lang: str = "zh") -> str:
+        """A one-line human message."""
+        msg = self.message_zh if lang == "zh" and self.message_zh else self.message
+        where = self.where
+        return f"{self.location}: {where + ': ' if where else ''}{msg}"
+
+
+class FulingError(Exception):
+    """Root of every error raised by fuling-compliance."""
+
+
+class InputError(FulingError):
+    """Input was rejected; :attr:`problems` lists every problem found."""
+
+    def __init__(self, summary: str, problems: list[Problem]) -> None:
+        self.problems = sorted(problems, key=_problem_key)
+        lines = [summary] + ["  " + p.render("en") for p in self.problems]
+        super().__init__("\n".join(lines))
+
+
+class FactsError(InputError):
+    """A fact set failed loading or its integrity checks; nothing was evaluated."""
+
+
+class RulesError(InputError):
+    """A rule file failed loading or validation; nothing was evaluated."""
+
+
+class CalendarError(FulingError):
+    """A working-day computation needed a year that no known calendar covers."""
+
+    def __init__(self, year: int, detail: str = "") -> None:
+        self.year = year
+        super().__init__(
+            f"no working-day calendar for year {year}{': ' + detail if detail else ''}; "
+            f"add rules/calendar/{year}.yaml with that year's official holidays and "
+            "make-up working days"
+        )
+
+
+class EngineError(FulingError):
+    """durable_rules did not do what was asked (a fact not stored, an action failed...)."""
+
+
+def _problem_key(p: Problem) -> tuple[str, int, int, str, str, str, str]:
+    return (
+        p.file or "",
+        p.line or 0,
+        p.column or 0,
+        p.collection or "",
+        p.record or "",
+        p.field or "",
+        p.message,
+    )

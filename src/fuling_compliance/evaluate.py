@@ -1,0 +1,342 @@
+"""Evaluate a rule set against a fact set on durable_rules and build the report.
+
+1. Normalise the records every compiled rule reads into engine facts, grouped by
+   partition (the supplier: every join stays inside one supplier; records about no
+   supplier go to the commission's partition, and the commission record is also
+   broadcast to each supplier partition when a rule relates to it).
+2. In each partition assert the facts, then the gate; collect the firings.
+3. Merge firings per (rule, item, subject) — several related records can make several
+   outcomes fire for one subject: ``fail`` > ``insufficient_data`` > ``pass`` >
+   ``not_applicable`` — and check that every subject got an outcome.
+4. Build findings: messages and evidence filled from the records (display only).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from .calendar import WorkingCalendar
+from .compile import CompiledRule, engine_fields, gate_fields
+from .engine import engine_run
+from .errors import CalendarError, EngineError
+from .facts_model import CHONGQING, COLLECTIONS, SUBJECT_TYPES, FactSet, Record
+from .normalise import COMMISSION_PARTITION, Normaliser, local_date
+from .report import (
+    STATUSES,
+    Counts,
+    FactsInfo,
+    Finding,
+    Message,
+    Party,
+    Report,
+    RuleSetInfo,
+    RuleSummary,
+    Subject,
+)
+from .rules_load import RuleSet
+from .rules_model import Rule, rule_paths
+
+PRECEDENCE = {"fail": 3, "insufficient_data": 2, "pass": 1, "not_applicable": 0}
+
+
+def resolve_as_of(as_of: dt.datetime | str | None, facts: FactSet) -> dt.datetime:
+    """The moment of judgement: the argument, else the fact set's, else now (Chongqing)."""
+    if isinstance(as_of, str):
+        as_of = dt.datetime.fromisoformat(as_of)
+    value = as_of or facts.as_of or dt.datetime.now(CHONGQING).replace(microsecond=0)
+    return value if value.tzinfo else value.replace(tzinfo=CHONGQING)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What to assert: engine fields per collection, and where the commission goes."""
+
+    fields: dict[str, set[str]]
+    broadcast_commission: bool
+
+
+def _plan(compiled: tuple[CompiledRule, ...]) -> _Plan:
+    fields = engine_fields(compiled)
+    broadcast = any(
+        rel.collection == "commission" for c in compiled for rel in c.rule.related.values()
+    )
+    return _Plan(fields, broadcast)
+
+
+def evaluate(
+    rules: RuleSet,
+    facts: FactSet,
+    as_of: dt.datetime | str | None = None,
+    *,
+    all_outcomes: bool = False,
+) -> Report:
+    """Evaluate ``rules`` against ``facts`` at ``as_of``; return the report.
+
+    ``findings`` holds every ``fail`` and ``insufficient_data`` outcome (every outcome
+    with ``all_outcomes=True``). Raises :class:`CalendarError` when a working-day rule
+    needs a year no calendar covers, :class:`EngineError` if durable_rules misbehaves.
+    """
+    moment = resolve_as_of(as_of, facts)
+    compiled = rules.compiled
+    outcomes = _run(compiled, facts, moment, rules.calendar)
+    return _report(rules, compiled, facts, moment, outcomes, all_outcomes)
+
+
+def _run(
+    compiled: tuple[CompiledRule, ...],
+    facts: FactSet,
+    as_of: dt.datetime,
+    calendar: WorkingCalendar,
+) -> dict[tuple[str, str | None, str], str]:
+    plan = _plan(compiled)
+    normaliser = Normaliser(facts, calendar)
+    gate = normaliser.gate(as_of)
+    partitions: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for collection in COLLECTIONS:
+        if collection not in plan.fields:
+            continue
+        for record in facts.records(collection):
+            fact = normaliser.engine_fact(collection, record, plan.fields[collection])
+            partitions[normaliser.partition(collection, record)].append(fact)
+    if plan.broadcast_commission and facts.commission is not None:
+        commission = normaliser.engine_fact("commission", facts.commission,
+                                            plan.fields["commission"])
+        for sid in list(partitions):
+            if sid != COMMISSION_PARTITION:
+                partitions[sid].append(commission)
+    _check_working_days(compiled, gate, as_of)
+    names = {name: (c.rule.id, item, outcome)
+             for c in compiled for name, (outcome, item, _) in c.definitions.items()}
+    definitions = {name: d for c in compiled for name, (_, _, d) in c.definitions.items()}
+    merged: dict[tuple[str, str | None, str], str] = {}
+    with engine_run(definitions, plan.fields) as run:
+        for sid in sorted(partitions):
+            for firing in run.evaluate_partition(sid, partitions[sid], gate):
+                rule_id, item, outcome = names[firing.rule_name]
+                key = (rule_id, item, firing.subject_id)
+                if PRECEDENCE[outcome] > PRECEDENCE.get(merged.get(key, ""), -1):
+                    merged[key] = outcome
+    _check_complete(compiled, facts, merged)
+    return merged
+
+
+def _check_working_days(compiled: tuple[CompiledRule, ...], gate: dict[str, Any],
+                        as_of: dt.datetime) -> None:
+    if not gate_fields(compiled) <= set(gate):
+        raise CalendarError(local_date(as_of).year, f"as_of {as_of.isoformat()}")
+
+
+def _check_complete(compiled: tuple[CompiledRule, ...], facts: FactSet,
+                    merged: dict[tuple[str, str | None, str], str]) -> None:
+    """Every subject of every rule got an outcome — or the engine lost something."""
+    missing: list[str] = []
+    for c in compiled:
+        for record in facts.records(c.rule.subject):
+            for item in c.items:
+                if (c.rule.id, item, record.record_id()) not in merged:
+                    missing.append(f"{c.rule.id}/{record.record_id()}{'/' + item if item else ''}")
+    if missing:
+        raise EngineError(f"no outcome for {len(missing)} subject(s), e.g. {missing[:5]}: "
+                          "facts were lost in durable_rules")
+
+
+# ----------------------------------------------------------------------------- report
+def _report(
+    rules: RuleSet,
+    compiled: tuple[CompiledRule, ...],
+    facts: FactSet,
+    as_of: dt.datetime,
+    outcomes: dict[tuple[str, str | None, str], str],
+    all_outcomes: bool,
+) -> Report:
+    index = {c: {r.record_id(): r for r in facts.records(c)} for c in COLLECTIONS}
+    summaries: list[RuleSummary] = []
+    findings: list[Finding] = []
+    totals = dict.fromkeys(STATUSES, 0)
+    for c in sorted(compiled, key=lambda c: c.rule.id):
+        rule = c.rule
+        counts = dict.fromkeys(STATUSES, 0)
+        for (rule_id, item, subject_id), status in outcomes.items():
+            if rule_id != rule.id:
+                continue
+            counts[status] += 1
+            if status in ("fail", "insufficient_data") or all_outcomes:
+                record = index[rule.subject][subject_id]
+                findings.append(_finding(rule, record, item, status, as_of, index,
+                                         rules.calendar))
+        for status in STATUSES:
+            totals[status] += counts[status]
+        summaries.append(RuleSummary(
+            id=rule.id, clause=rule.clause, severity=rule.severity,
+            title={"zh": rule.title.zh, "en": rule.title.en},
+            **{("pass_" if k == "pass" else k): v for k, v in counts.items()},
+        ))
+    findings.sort(key=lambda f: (f.rule, f.supplier_id or "", f.subject.id, f.item or ""))
+    return Report(
+        as_of=as_of,
+        ruleset=RuleSetInfo(version=rules.version, rules=len(compiled)),
+        facts=FactsInfo(records=facts.count(), warnings=list(facts.warnings)),
+        summary=Counts(**{("pass_" if k == "pass" else k): v for k, v in totals.items()}),
+        rules=summaries,
+        findings=findings,
+    )
+
+
+def _supplier_of(rule: Rule, record: Record, index: dict[str, dict[str, Record]]) -> str | None:
+    if rule.subject == "suppliers":
+        return record.record_id()
+    supplier = getattr(record, "supplier_id", None)
+    if supplier is not None:
+        return str(supplier)
+    for parent_field, parent in (("outlet_id", "outlets"), ("staff_id", "staff"),
+                                 ("appointment_id", "appointments")):
+        parent_id = getattr(record, parent_field, None)
+        if parent_id is not None and parent_id in index[parent]:
+            return str(getattr(index[parent][parent_id], "supplier_id", None))
+    return None
+
+
+def _related_record(rule: Rule, alias: str, record: Record, item: str | None,
+                    index: dict[str, dict[str, Record]]) -> Record | None:
+    """The first related record (by id) of ``alias``, for messages and evidence."""
+    rel = rule.related[alias]
+    candidates = []
+    for other in index[rel.collection].values():
+        ok = True
+        for rel_field, subject_field in rel.match.items():
+            want = item if not isinstance(subject_field, str) else (
+                record.record_id() if subject_field == "id" else getattr(record, subject_field))
+            have = other.record_id() if rel_field == "id" else getattr(other, rel_field, None)
+            if have != want:
+                ok = False
+                break
+        if ok:
+            candidates.append(other)
+    candidates.sort(key=lambda r: r.record_id())
+    return candidates[0] if candidates else None
+
+
+def _finding(
+    rule: Rule,
+    record: Record,
+    item: str | None,
+    status: str,
+    as_of: dt.datetime,
+    index: dict[str, dict[str, Record]],
+    calendar: WorkingCalendar,
+) -> Finding:
+    supplier = _supplier_of(rule, record, index)
+    values: dict[str, Any] = {"id": record.record_id(), "as_of": as_of, "item": item,
+                              "supplier_id": supplier, "rule": rule.id, "clause": rule.clause}
+    for name in type(record).model_fields:
+        values[name] = getattr(record, name)
+    if rule.subject == "staff":
+        values["customer_facing"] = record.is_customer_facing()  # type: ignore[attr-defined]
+    for alias in rule.related:
+        related = _related_record(rule, alias, record, item, index)
+        if related is not None:
+            for name in type(related).model_fields:
+                values[f"{alias}.{name}"] = getattr(related, name)
+    for name, param in rule.parameters.items():
+        values[name] = param.value
+    evidence: dict[str, Any] = {}
+    for path in rule_paths(rule):
+        evidence[path] = _json_value(_lookup(values, path, rule, record, index))
+    for name, between in rule.evidence.items():
+        a, b = (_lookup(values, f, rule, record, index) for f in between.fields)
+        values[name] = _between(between.unit, a, b, calendar)
+        evidence[name] = values[name]
+    for name, param in rule.parameters.items():
+        evidence[name] = param.value
+    if status in ("fail", "insufficient_data"):
+        message = Message(zh=_fill(rule.message.zh, values, "zh"),
+                          en=_fill(rule.message.en, values, "en"))
+        if status == "insufficient_data":
+            unknown = [p for p in rule_paths(rule) if evidence.get(p) is None and p != "as_of"]
+            message = Message(
+                zh=f"数据不足，无法判断“{rule.title.zh}”（未知：{'、'.join(unknown) or '—'}）",
+                en=f"Insufficient data to judge “{rule.title.en}” "
+                   f"(unknown: {', '.join(unknown) or '—'})",
+            )
+    else:
+        message = Message(zh=rule.title.zh, en=rule.title.en)
+    responsible = Party(type=rule.responsible,
+                        id=supplier if rule.responsible == "supplier" else "commission")
+    return Finding(
+        rule=rule.id, clause=rule.clause, status=status,  # type: ignore[arg-type]
+        severity=rule.severity, subject=Subject(type=SUBJECT_TYPES[rule.subject],
+                                                id=record.record_id()),
+        supplier_id=supplier, responsible=responsible, item=item, message=message,
+        evidence=evidence,
+    )
+
+
+def _lookup(values: dict[str, Any], path: str, rule: Rule, record: Record,
+            index: dict[str, dict[str, Record]]) -> Any:
+    if path == "first_start" and rule.subject == "appointments":
+        changes = [c for c in index["appointment_changes"].values()
+                   if getattr(c, "appointment_id") == record.record_id()
+                   and getattr(c, "at") is not None and getattr(c, "from_start") is not None]
+        if changes:
+            return min(changes, key=lambda c: (getattr(c, "at"), c.record_id())).from_start  # type: ignore[attr-defined]
+        return getattr(record, "scheduled_start")
+    if path == "satisfaction_bp" and rule.subject == "surveys":
+        n, k = getattr(record, "respondents"), getattr(record, "satisfied")
+        return None if not n or k is None else k * 10000 // n
+    return values.get(path)
+
+
+def _between(unit: str, a: Any, b: Any, calendar: WorkingCalendar) -> Any:
+    if a is None or b is None:
+        return None
+    if unit == "working_days":
+        da = a.astimezone(CHONGQING).date() if isinstance(a, dt.datetime) else a
+        db = b.astimezone(CHONGQING).date() if isinstance(b, dt.datetime) else b
+        try:
+            return (calendar.start(db) - calendar.start(da)) // 2
+        except CalendarError:
+            return None
+    if unit == "days":
+        da = a.astimezone(CHONGQING).date() if isinstance(a, dt.datetime) else a
+        db = b.astimezone(CHONGQING).date() if isinstance(b, dt.datetime) else b
+        return (db - da).days
+    if isinstance(a, dt.datetime) and isinstance(b, dt.datetime):
+        seconds = (b - a).total_seconds()
+        return int(seconds // (60 if unit == "minutes" else 3600))
+    return None
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.astimezone(CHONGQING).isoformat()
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    return value
+
+
+def _display(value: Any, lang: str) -> str:
+    if value is None:
+        return "未知" if lang == "zh" else "unknown"
+    if isinstance(value, bool):
+        return ("是" if value else "否") if lang == "zh" else ("yes" if value else "no")
+    if isinstance(value, dt.datetime):
+        return value.astimezone(CHONGQING).strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, dt.time):
+        return value.strftime("%H:%M")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return ("、" if lang == "zh" else ", ").join(map(str, value)) or "—"
+    return str(value)
+
+
+def _fill(template: str, values: dict[str, Any], lang: str) -> str:
+    from .rules_load import PLACEHOLDER
+
+    return PLACEHOLDER.sub(lambda m: _display(values.get(m.group(1)), lang), template)
+

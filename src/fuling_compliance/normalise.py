@@ -1,0 +1,203 @@
+"""Turn typed records into the flat facts durable_rules compares.
+
+The engine sees numbers, strings, booleans and lists only. For each field a rule reads,
+this module derives the engine fields:
+
+=========  ===========================================================================
+datetime   ``f`` epoch seconds; ``f__day`` day number (Chongqing time);
+           ``f__wds`` / ``f__wde`` working-day start / end coordinates (:mod:`.calendar`)
+date       ``f`` and ``f__day`` day number; ``f__wds`` / ``f__wde``
+time       ``f`` minutes since midnight
+string     ``f`` (an empty string is absent); phone numbers also ``f__digits``
+duration   ``f__span``: a (value, unit) pair in the unit's coordinate (2N working-day
+           half-steps, N days, seconds for hours and minutes)
+=========  ===========================================================================
+
+An unknown value (``None``) is left out of the fact, which is how the engine sees
+"unknown": a missing field satisfies no comparison, only ``$nex``.
+Domain ``id`` becomes ``rid``: durable_rules reserves ``id`` and ``sid``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from .calendar import WorkingCalendar
+from .facts_model import CHONGQING, FactSet, Record
+
+if TYPE_CHECKING:
+    from .rules_schema import FieldInfo
+
+ENGINE_ID = "id"
+PARTITION = "sid"
+KIND = "_k"
+RECORD_ID = "rid"
+COMMISSION_PARTITION = "~commission"
+
+#: (collection, value field) -> unit field of a duration pair
+DURATIONS: dict[tuple[str, str], str] = {("business_services", "time_limit"): "time_limit_unit"}
+PHONE_FIELDS = frozenset({"hotline", "supervision_phone", "value", "phone_line"})
+_SPAN = {"working_days": 2, "days": 1, "hours": 3600, "minutes": 60}
+_EPOCH_DAY = dt.date(1970, 1, 1)
+
+
+def engine_name(field: str) -> str:
+    """The engine field name of a domain field (``id`` -> ``rid``)."""
+    return RECORD_ID if field == "id" else field
+
+
+def phone_digits(engine_field: str) -> str:
+    return f"{engine_field}__digits"
+
+
+def duration_span_field(engine_field: str) -> str:
+    return f"{engine_field}__span"
+
+
+def coordinate(info: FieldInfo, scale: str, *, end: bool) -> str:
+    """The engine field holding ``info`` on a time scale (see the module table)."""
+    name = info.engine_field
+    if info.kind in ("datetime", "date"):
+        if scale == "day":
+            return f"{name}__day"
+        if scale == "working_day":
+            return f"{name}__wde" if end else f"{name}__wds"
+    return name
+
+
+def day_number(day: dt.date) -> int:
+    return (day - _EPOCH_DAY).days
+
+
+def local_date(value: dt.datetime) -> dt.date:
+    return value.astimezone(CHONGQING).date()
+
+
+class Normaliser:
+    """Builds engine facts for the records of one fact set."""
+
+    def __init__(self, facts: FactSet, calendar: WorkingCalendar) -> None:
+        self.facts = facts
+        self.calendar = calendar
+        self._first_start = _first_starts(facts)
+        self._supplier_of = _supplier_index(facts)
+
+    def partition(self, collection: str, record: Record) -> str:
+        """The partition (durable_rules ``sid``) of a record: its supplier."""
+        return self._supplier_of(collection, record)
+
+    def engine_fact(self, collection: str, record: Record, fields: set[str]) -> dict[str, Any]:
+        """The engine fact for ``record`` with just the engine ``fields`` asked for."""
+        out: dict[str, Any] = {KIND: collection, RECORD_ID: record.record_id()}
+        for name in fields:
+            if name in out or name in (ENGINE_ID, PARTITION):
+                continue
+            value = self._derive(collection, record, name)
+            if value is not None:
+                out[name] = value
+        return out
+
+    def gate(self, as_of: dt.datetime) -> dict[str, Any]:
+        """The gate fact: ``as_of`` on every time scale (working days only if known)."""
+        day = local_date(as_of)
+        fact: dict[str, Any] = {
+            KIND: "__gate__",
+            "as_of": int(as_of.timestamp()),
+            "as_of__day": day_number(day),
+        }
+        if self.calendar.knows(day):
+            fact["as_of__wds"] = self.calendar.start(day)
+            fact["as_of__wde"] = self.calendar.end(day)
+        return fact
+
+    def _derive(self, collection: str, record: Record, name: str) -> Any:
+        base, _, suffix = name.partition("__")
+        value = self._value(collection, record, "id" if base == RECORD_ID else base)
+        if value is None:
+            return None
+        if suffix == "digits":
+            digits = re.sub(r"\D", "", str(value))
+            return digits or None
+        if suffix == "span":
+            unit = getattr(record, DURATIONS[(collection, base)], None)
+            return None if unit is None else int(value) * _SPAN[unit]
+        return _convert(value, suffix, self.calendar)
+
+    def _value(self, collection: str, record: Record, field: str) -> Any:
+        if collection == "appointments" and field == "first_start":
+            return self._first_start.get(record.record_id(), getattr(record, "scheduled_start"))
+        if collection == "staff" and field == "customer_facing":
+            return record.is_customer_facing()  # type: ignore[attr-defined]
+        if collection == "surveys" and field == "satisfaction_bp":
+            n, k = getattr(record, "respondents"), getattr(record, "satisfied")
+            return None if not n or k is None else k * 10000 // n
+        value = getattr(record, field, None)
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+
+def _convert(value: Any, suffix: str, calendar: WorkingCalendar) -> Any:
+    if isinstance(value, dt.datetime):
+        if not suffix:
+            return int(value.timestamp())
+        day = local_date(value)
+    elif isinstance(value, dt.date):
+        day = value
+        if not suffix:
+            return day_number(day)
+    elif isinstance(value, dt.time):
+        return value.hour * 60 + value.minute
+    elif isinstance(value, (list, tuple)):
+        return list(value)
+    else:
+        return value
+    if suffix == "day":
+        return day_number(day)
+    if suffix == "wds":
+        return calendar.start(day)
+    if suffix == "wde":
+        return calendar.end(day)
+    raise ValueError(f"unknown coordinate {suffix!r}")
+
+
+def _first_starts(facts: FactSet) -> dict[str, dt.datetime]:
+    """Appointment id -> the start agreed at booking (earliest change's ``from_start``)."""
+    earliest: dict[str, tuple[dt.datetime, str, dt.datetime]] = {}
+    for change in facts.appointment_changes:
+        at, start = getattr(change, "at"), getattr(change, "from_start")
+        if at is None or start is None:
+            continue
+        key = getattr(change, "appointment_id")
+        candidate = (at, change.record_id(), start)
+        if key not in earliest or candidate < earliest[key]:
+            earliest[key] = candidate
+    return {k: v[2] for k, v in earliest.items()}
+
+
+def _supplier_index(facts: FactSet) -> Callable[[str, Record], str]:
+    outlet = {o.record_id(): getattr(o, "supplier_id") for o in facts.outlets}
+    staff = {s.record_id(): getattr(s, "supplier_id") for s in facts.staff}
+    appointment = {a.record_id(): getattr(a, "supplier_id") for a in facts.appointments}
+    parents: dict[str, tuple[dict[str, str], str]] = {
+        "outlet_days": (outlet, "outlet_id"),
+        "outlet_inspections": (outlet, "outlet_id"),
+        "staff_checks": (staff, "staff_id"),
+        "appointment_changes": (appointment, "appointment_id"),
+    }
+
+    def supplier_of(collection: str, record: Record) -> str:
+        if collection == "suppliers":
+            return record.record_id()
+        if collection == "commission":
+            return COMMISSION_PARTITION
+        if collection in parents:
+            index, key = parents[collection]
+            return index[getattr(record, key)]
+        supplier = getattr(record, "supplier_id", None)
+        return supplier if supplier is not None else COMMISSION_PARTITION
+
+    return supplier_of
