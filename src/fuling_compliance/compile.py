@@ -110,6 +110,10 @@ def _contradictory(conj: Conj) -> bool:
         kind = lit[0]
         if kind == "present" and ("absent", lit[1]) in conj:
             return True
+        if kind == "absent" and any(
+            lit[1] in _refs_of(other) for other in conj if other[0] not in ("present", "absent")
+        ):
+            return True  # a comparison on a missing field never holds
         if kind == "contains" and ("lacks", lit[1], lit[2]) in conj:
             return True
         if kind == "exists" and ("none", lit[1]) in conj:

@@ -283,9 +283,9 @@ def _lookup(values: dict[str, Any], path: str, rule: Rule, record: Record,
         if changes:
             return min(changes, key=lambda c: (getattr(c, "at"), c.record_id())).from_start  # type: ignore[attr-defined]
         return getattr(record, "scheduled_start")
-    if path == "satisfaction_bp" and rule.subject == "surveys":
+    if path == "satisfied_x100" and rule.subject == "surveys":
         n, k = getattr(record, "respondents"), getattr(record, "satisfied")
-        return None if not n or k is None else k * 10000 // n
+        return None if not n or k is None else k * 100
     return values.get(path)
 
 

@@ -397,8 +397,8 @@ DERIVED_FIELDS: dict[str, dict[str, tuple[FieldKind, tuple[str, ...]]]] = {
     },
     "staff": {"customer_facing": ("bool", ())},
     "surveys": {
-        # satisfied * 10000 // respondents: satisfaction in basis points
-        "satisfaction_bp": ("int", ()),
+        # satisfied × 100, known only when respondents > 0 (so 0 respondents is unknown)
+        "satisfied_x100": ("int", ()),
     },
 }
 

@@ -131,9 +131,9 @@ class Normaliser:
             return self._first_start.get(record.record_id(), getattr(record, "scheduled_start"))
         if collection == "staff" and field == "customer_facing":
             return record.is_customer_facing()  # type: ignore[attr-defined]
-        if collection == "surveys" and field == "satisfaction_bp":
+        if collection == "surveys" and field == "satisfied_x100":
             n, k = getattr(record, "respondents"), getattr(record, "satisfied")
-            return None if not n or k is None else k * 10000 // n
+            return None if not n or k is None else k * 100
         value = getattr(record, field, None)
         if isinstance(value, str) and not value.strip():
             return None

@@ -210,6 +210,9 @@ def _pydantic_problem(file: str, data: PosDict, err: Any) -> Problem:
         guess = suggest(str(key), choices)
         hint_en = f" (did you mean {guess!r}?)" if guess else ""
         hint_zh = f"（是否应为 {guess!r}？）" if guess else ""
+        if " " in str(key) and not guess:
+            hint_en = (" (inside {...} a comma ends the value: put text with commas in quotes)")
+            hint_zh = "（在 {...} 中逗号会结束取值：含逗号的文字请加引号）"
         return Problem(file=file, line=line, column=col, record=record, field=dotted,
                        message=f"unknown key {key!r}{hint_en}",
                        message_zh=f"未知的键 {key!r}{hint_zh}", code="unknown_key")
