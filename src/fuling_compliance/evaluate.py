@@ -85,15 +85,49 @@ def evaluate(
     return _report(rules, compiled, facts, moment, outcomes, all_outcomes)
 
 
+#: durable_rules links one alpha node to at most 256 beta nodes (BETA_LIST_LENGTH), and
+#: every compiled rule starts with the gate: rulesets are cut into chunks below that.
+MAX_DEFINITIONS_PER_RULESET = 200
+
+
+def chunks(compiled: tuple[CompiledRule, ...]) -> list[tuple[CompiledRule, ...]]:
+    """Consecutive groups of rules with at most MAX_DEFINITIONS_PER_RULESET definitions."""
+    groups: list[list[CompiledRule]] = [[]]
+    size = 0
+    for c in compiled:
+        n = len(c.definitions)
+        if groups[-1] and size + n > MAX_DEFINITIONS_PER_RULESET:
+            groups.append([])
+            size = 0
+        groups[-1].append(c)
+        size += n
+    return [tuple(g) for g in groups if g]
+
+
 def _run(
     compiled: tuple[CompiledRule, ...],
     facts: FactSet,
     as_of: dt.datetime,
     calendar: WorkingCalendar,
 ) -> dict[tuple[str, str | None, str], str]:
-    plan = _plan(compiled)
     normaliser = Normaliser(facts, calendar)
     gate = normaliser.gate(as_of)
+    _check_working_days(compiled, gate, as_of)
+    merged: dict[tuple[str, str | None, str], str] = {}
+    for chunk in chunks(compiled):
+        _run_chunk(chunk, facts, normaliser, gate, merged)
+    _check_complete(compiled, facts, merged)
+    return merged
+
+
+def _run_chunk(
+    chunk: tuple[CompiledRule, ...],
+    facts: FactSet,
+    normaliser: Normaliser,
+    gate: dict[str, Any],
+    merged: dict[tuple[str, str | None, str], str],
+) -> None:
+    plan = _plan(chunk)
     partitions: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for collection in COLLECTIONS:
         if collection not in plan.fields:
@@ -107,11 +141,9 @@ def _run(
         for sid in list(partitions):
             if sid != COMMISSION_PARTITION:
                 partitions[sid].append(commission)
-    _check_working_days(compiled, gate, as_of)
     names = {name: (c.rule.id, item, outcome)
-             for c in compiled for name, (outcome, item, _) in c.definitions.items()}
-    definitions = {name: d for c in compiled for name, (_, _, d) in c.definitions.items()}
-    merged: dict[tuple[str, str | None, str], str] = {}
+             for c in chunk for name, (outcome, item, _) in c.definitions.items()}
+    definitions = {name: d for c in chunk for name, (_, _, d) in c.definitions.items()}
     with engine_run(definitions, plan.fields) as run:
         for sid in sorted(partitions):
             for firing in run.evaluate_partition(sid, partitions[sid], gate):
@@ -119,8 +151,6 @@ def _run(
                 key = (rule_id, item, firing.subject_id)
                 if PRECEDENCE[outcome] > PRECEDENCE.get(merged.get(key, ""), -1):
                     merged[key] = outcome
-    _check_complete(compiled, facts, merged)
-    return merged
 
 
 def _check_working_days(compiled: tuple[CompiledRule, ...], gate: dict[str, Any],

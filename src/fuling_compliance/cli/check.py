@@ -1,0 +1,84 @@
+"""``fuling-compliance check``: evaluate fact files and report findings."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+import click
+from rich.table import Table
+
+from ..evaluate import evaluate
+from ..facts_load import load_facts
+from ..report import SEVERITY_ORDER, Report
+from ..rules_load import load_rules
+from .common import console_err, console_out, lang_option, rules_option, write_output
+
+_STATUS_ZH = {"fail": "不合规", "insufficient_data": "数据不足", "pass": "合规",
+              "not_applicable": "不适用"}
+
+
+def parse_as_of(_ctx: click.Context, _param: click.Parameter, value: str | None
+                ) -> dt.datetime | None:
+    if value is None:
+        return None
+    try:
+        return dt.datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise click.BadParameter(f"not an ISO 8601 datetime: {value!r}") from exc
+
+
+@click.command("check")
+@click.argument("facts", nargs=-1, required=True, type=click.Path(path_type=Path))
+@rules_option
+@click.option("--as-of", callback=parse_as_of, help="Moment of judgement (ISO 8601); "
+              "default: the facts' as_of, else now.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True)
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the report to FILE instead of stdout.")
+@click.option("--fail-on", type=click.Choice(list(SEVERITY_ORDER)), default="low",
+              show_default=True, help="Exit 1 if a failing finding has at least this severity.")
+@click.option("--all", "all_outcomes", is_flag=True, help="Include pass and not_applicable.")
+@click.option("--max-bytes", type=int, default=None, help="Size limit per fact file.")
+@lang_option
+def check(facts: tuple[Path, ...], rules_paths: tuple[Path, ...], as_of: dt.datetime | None,
+          fmt: str, output: Path | None, fail_on: str, all_outcomes: bool,
+          max_bytes: int | None, lang: str) -> None:
+    """Check FACTS (YAML/JSON files) against the rules. / 检查事实数据。"""
+    ruleset = load_rules(list(rules_paths) or None)
+    factset = load_facts(list(facts), max_bytes=max_bytes)
+    for warning in factset.warnings:
+        console_err().print(f"warning: {warning}")
+    report = evaluate(ruleset, factset, as_of, all_outcomes=all_outcomes)
+    if fmt == "json":
+        write_output(report.to_json(), output)
+    else:
+        print_table(report, lang)
+    sys.exit(1 if report.failing(fail_on) else 0)
+
+
+def print_table(report: Report, lang: str) -> None:
+    """The findings as a rich table, then the summary."""
+    zh = lang == "zh"
+    table = Table(title=("检查结果" if zh else "Findings") + f" (as_of {report.as_of.isoformat()})")
+    for zh_name, en_name in (("规则", "Rule"), ("条款", "Clause"), ("结论", "Status"),
+                             ("严重程度", "Severity"), ("企业", "Supplier"), ("对象", "Subject"),
+                             ("说明", "Message")):
+        table.add_column(zh_name if zh else en_name, overflow="fold")
+    for f in report.findings:
+        subject = f"{f.subject.type} {f.subject.id}" + (f" [{f.item}]" if f.item else "")
+        table.add_row(f.rule, f.clause, _STATUS_ZH[f.status] if zh else f.status, f.severity,
+                      f.supplier_id or "—", subject, f.message.zh if zh else f.message.en)
+    out = console_out()
+    out.print(table)
+    s = report.summary
+    if zh:
+        out.print(f"合规 {s.get('pass')}，不合规 {s.get('fail')}，数据不足 "
+                  f"{s.get('insufficient_data')}，不适用 {s.get('not_applicable')}"
+                  f"（{report.ruleset.rules} 条规则，{report.facts.records} 条记录）")
+    else:
+        out.print(f"pass {s.get('pass')}, fail {s.get('fail')}, insufficient_data "
+                  f"{s.get('insufficient_data')}, not_applicable {s.get('not_applicable')} "
+                  f"({report.ruleset.rules} rules, {report.facts.records} records)")
