@@ -22,7 +22,7 @@ from .errors import (
     RulesError,
 )
 from .evaluate import evaluate
-from .facts_load import load_facts
+from .facts_load import load_facts, load_facts_data
 from .facts_model import FactSet
 from .report import Finding, Report
 from .rules_load import RuleSet, load_rules, validate_rule_files
@@ -46,6 +46,7 @@ __all__ = [
     "__version__",
     "evaluate",
     "load_facts",
+    "load_facts_data",
     "load_rules",
     "validate_rule_files",
 ]

@@ -10,7 +10,8 @@ problem with file, line, column, collection, record and field.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,7 @@ from .facts_model import (
     FactSet,
     Record,
 )
-from .yaml_source import PosDict, PosList, read_document
+from .yaml_source import PosDict, PosList, parse_text, read_document
 
 _TOP_KEYS = {"format", "as_of", *COLLECTIONS}
 
@@ -42,6 +43,26 @@ class _Located:
         return self.key_pos.get(field, self.pos) if field else self.pos
 
 
+def load_facts_data(*documents: Mapping[str, Any], name: str = "<data>") -> FactSet:
+    """Validate fact documents given as Python data (as other systems hold them).
+
+    Each document goes through exactly the checks a file does; problems name
+    ``<data>#N`` and the line and column in the document's JSON form.
+    """
+    texts = [
+        (f"{name}#{i + 1}" if len(documents) > 1 else name,
+         json.dumps(doc, ensure_ascii=False, indent=1, default=_json_default))
+        for i, doc in enumerate(documents)
+    ]
+    return _load([(label, lambda text=text: parse_text(text, label)) for label, text in texts])
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    raise TypeError(f"not serialisable: {value!r}")
+
+
 def load_facts(
     paths: Sequence[str | Path] | str | Path,
     *,
@@ -54,12 +75,16 @@ def load_facts(
     """
     if isinstance(paths, (str, Path)):
         paths = [paths]
+    return _load([(str(p), lambda p=p: read_document(p, max_bytes=max_bytes)) for p in paths])
+
+
+def _load(sources: list[tuple[str, Callable[[], tuple[Any, list[Problem]]]]]) -> FactSet:
     problems: list[Problem] = []
     warnings: list[Problem] = []
     located: dict[str, list[_Located]] = {c: [] for c in COLLECTIONS}
     as_of: dt.datetime | None = None
-    for path in paths:
-        data, read_problems = read_document(path, max_bytes=max_bytes)
+    for path, read in sources:
+        data, read_problems = read()
         problems.extend(read_problems)
         if data is None:
             continue
