@@ -18,6 +18,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from . import tabular
 from .errors import FactsError, Problem
 from .facts_model import (
     CHONGQING,
@@ -75,7 +76,13 @@ def load_facts(
     """
     if isinstance(paths, (str, Path)):
         paths = [paths]
-    return _load([(str(p), lambda p=p: read_document(p, max_bytes=max_bytes)) for p in paths])
+    sources: list[tabular.Source] = []
+    for p in map(Path, paths):
+        if tabular.is_tabular(p):
+            sources.extend(tabular.sources(p))
+        else:
+            sources.append((str(p), lambda p=p: read_document(p, max_bytes=max_bytes)))
+    return _load(sources)
 
 
 def _load(sources: list[tuple[str, Callable[[], tuple[Any, list[Problem]]]]]) -> FactSet:

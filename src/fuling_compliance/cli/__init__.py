@@ -42,11 +42,13 @@ def app() -> None:
 
 
 def _register() -> None:
-    from . import check, rules_cmd, tools
+    """Add every command module's ``COMMANDS``."""
+    from . import check, report_cmd, rules_cmd, sheets_cmd, tools
 
-    commands: list[Callable[..., Any]] = [check.check, rules_cmd.rules, *tools.COMMANDS]
-    for command in commands:
-        app.add_command(command)  # type: ignore[arg-type]
+    for module in (check, rules_cmd, tools, report_cmd, sheets_cmd):
+        commands: list[Callable[..., Any]] = module.COMMANDS
+        for command in commands:
+            app.add_command(command)  # type: ignore[arg-type]
 
 
 _register()

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from ..evaluate import evaluate
 from ..facts_load import load_facts
+from ..render import FORMATS, render
 from ..report import SEVERITY_ORDER, Report
 from ..rules_load import load_rules
 from .common import console_err, console_out, lang_option, rules_option, write_output
@@ -34,7 +35,7 @@ def parse_as_of(_ctx: click.Context, _param: click.Parameter, value: str | None
 @rules_option
 @click.option("--as-of", callback=parse_as_of, help="Moment of judgement (ISO 8601); "
               "default: the facts' as_of, else now.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+@click.option("--format", "fmt", type=click.Choice(["table", *FORMATS]), default="table",
               show_default=True)
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the report to FILE instead of stdout.")
@@ -52,10 +53,10 @@ def check(facts: tuple[Path, ...], rules_paths: tuple[Path, ...], as_of: dt.date
     for warning in factset.warnings:
         console_err().print(f"warning: {warning}")
     report = evaluate(ruleset, factset, as_of, all_outcomes=all_outcomes)
-    if fmt == "json":
-        write_output(report.to_json(), output)
-    else:
+    if fmt == "table":
         print_table(report, lang)
+    else:
+        write_output(render(report, fmt, lang), output)
     sys.exit(1 if report.failing(fail_on) else 0)
 
 
@@ -82,3 +83,6 @@ def print_table(report: Report, lang: str) -> None:
         out.print(f"pass {s.get('pass')}, fail {s.get('fail')}, insufficient_data "
                   f"{s.get('insufficient_data')}, not_applicable {s.get('not_applicable')} "
                   f"({report.ruleset.rules} rules, {report.facts.records} records)")
+
+
+COMMANDS = [check]

@@ -32,3 +32,6 @@ def rules(rules_paths: tuple[Path, ...], lang: str, fmt: str) -> None:
     for r in ruleset:
         table.add_row(r.id, r.clause, r.severity, r.title.zh if lang == "zh" else r.title.en)
     console_out().print(table)
+
+
+COMMANDS = [rules]
