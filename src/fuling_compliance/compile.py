@@ -29,7 +29,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .normalise import ENGINE_ID, KIND, RECORD_ID, coordinate, duration_span_field, phone_digits
+from .normalise import (
+    ENGINE_ID,
+    KIND,
+    RECORD_ID,
+    coordinate,
+    day_number,
+    duration_span_field,
+    phone_digits,
+)
 from .rules_model import (
     Absent,
     All,
@@ -46,6 +54,7 @@ from .rules_model import (
     Rule,
     UnitField,
 )
+from .facts_model import DEFINITE_NULL_FIELDS
 from .rules_schema import GATE, SUBJECT, FieldInfo, RuleContext
 
 GATE_KIND = "__gate__"
@@ -184,6 +193,8 @@ def compile_rule(rule: Rule, ctx: RuleContext) -> CompiledRule:
         env = _Env(rule, ctx, item, compiled.fields)
         env.fields.setdefault(rule.subject, set())
         applies = _tfu(rule.applies_when, env) if rule.applies_when else (TRUE, FALSE, FALSE)
+        if rule.effective_from or rule.effective_until:
+            applies = _kleene_and(_effective(rule, env), applies)
         fails = _tfu(rule.fails_when, env)
         known_parts = [_known(path, env) for path in rule.requires]
         known = _and(*[k for k, _ in known_parts]) if known_parts else TRUE
@@ -201,6 +212,44 @@ def compile_rule(rule: Rule, ctx: RuleContext) -> CompiledRule:
                 name = f"{rule.id}|{item or ''}|{outcome}|{n}"
                 compiled.definitions[name] = (outcome, item, _to_durable(conj, env))
     return compiled
+
+
+#: the date that decides which rules are in force for a record (else as_of)
+SUBJECT_DATE: dict[str, str] = {
+    "appointments": "scheduled_start",
+    "complaints": "received_at",
+    "applications": "submitted_at",
+    "outlet_days": "date",
+    "outlet_inspections": "date",
+    "staff_checks": "at",
+    "appointment_changes": "at",
+    "proxy_services": "at",
+    "inquiries": "at",
+    "surveys": "period_end",
+    "assessments": "date",
+}
+
+
+def _effective(rule: Rule, env: _Env) -> tuple[DNF, DNF, DNF]:
+    """(T, F, U) of "the rule is in force at the subject's own date"."""
+    path = SUBJECT_DATE.get(rule.subject, "as_of")
+    alias, info = env.info(path)
+    ref = env.use((alias, coordinate(info, "day", end=False)))
+    bounds: list[Literal_] = []
+    if rule.effective_from:
+        bounds.append(("cmp", "ge", ((ref, 1),), -day_number(rule.effective_from)))
+    if rule.effective_until:
+        bounds.append(("cmp", "le", ((ref, 1),), -day_number(rule.effective_until)))
+    parts = [(_single(b), _single(_negate(b)), _unknown_of([ref])) for b in bounds]
+    result = parts[0]
+    for part in parts[1:]:
+        result = _kleene_and(result, part)
+    return result
+
+
+def _kleene_and(a: tuple[DNF, DNF, DNF], b: tuple[DNF, DNF, DNF]) -> tuple[DNF, DNF, DNF]:
+    return (_and(a[0], b[0]), _or(a[1], b[1]),
+            _and(_or(a[0], a[2]), _or(b[0], b[2]), _or(a[2], b[2])))
 
 
 def _conj_key(conj: Conj) -> str:
@@ -286,22 +335,43 @@ def _compare(cond: Compare, env: _Env) -> tuple[DNF, DNF, DNF]:
     alias, info = env.info(cond.field)
     if op in ("in", "not_in"):
         values = [_literal_value(v, env) for v in value]
-        refs = [env.use((alias, info.engine_field))]
-        t = frozenset(frozenset({("eqv", "eq", refs[0], v)}) for v in values)
-        f = _and(*[_single(("eqv", "ne", refs[0], v)) for v in values])
-        u = _unknown_of(refs)
+        ref = env.use((alias, info.engine_field))
+        t = frozenset(frozenset({("eqv", "eq", ref, v)}) for v in values)
+        f = _and(*[_single(("eqv", "ne", ref, v)) for v in values])
+        t, f, u = _with_nulls(t, f, [ref], env)
         return (t, f, u) if op == "in" else (f, t, u)
     if op in ("contains", "lacks"):
         ref = env.use((alias, info.engine_field))
         lit = ("contains", ref, _literal_value(value, env))
-        t, f = _single(lit), _single(_negate(lit))
-        return (t, f, _unknown_of([ref])) if op == "contains" else (f, t, _unknown_of([ref]))
+        t, f, u = _with_nulls(_single(lit), _single(_negate(lit)), [ref], env)
+        return (t, f, u) if op == "contains" else (f, t, u)
     if isinstance(value, FieldExpr) and isinstance(value.unit, UnitField):
         return _compare_by_unit_field(cond, value, env)
-    lits = _comparison_literals(alias, info, op, value, cond.compare, env, unit_override=None)
-    t = _single(lits[0])
-    f = _single(_negate(lits[0]))
-    return t, f, _unknown_of(lits[1])
+    lit, refs = _comparison_literals(alias, info, op, value, cond.compare, env, unit_override=None)
+    return _with_nulls(_single(lit), _single(_negate(lit)), refs, env)
+
+
+def _with_nulls(t: DNF, f: DNF, refs: list[Ref], env: _Env) -> tuple[DNF, DNF, DNF]:
+    """(T, F, U) of a comparison over ``refs``.
+
+    A missing field is unknown — except where the facts format gives ``null`` a meaning
+    (an event that has not happened, a certificate without expiry, ...): a comparison
+    with such a field is then simply false, never unknown.
+    """
+    definite = [r for r in refs if _definite_null(r, env)]
+    others = [r for r in refs if r not in definite]
+    f = _or(f, *[_single(("absent", r)) for r in definite])
+    u = _unknown_of(others)
+    if definite:
+        u = _and(u, *[_single(("present", r)) for r in definite])
+    return t, f, u
+
+
+def _definite_null(ref: Ref, env: _Env) -> bool:
+    if ref[0] == GATE:
+        return False
+    base = ref[1].split("__", 1)[0]
+    return base in DEFINITE_NULL_FIELDS.get(env.collection_of(ref[0]), frozenset())
 
 
 def _compare_by_unit_field(cond: Compare, value: FieldExpr, env: _Env) -> tuple[DNF, DNF, DNF]:
@@ -314,9 +384,10 @@ def _compare_by_unit_field(cond: Compare, value: FieldExpr, env: _Env) -> tuple[
     for unit in unit_info.values:
         lit, refs = _comparison_literals(alias, info, cond.op, value, None, env, unit_override=unit)
         is_unit = _single(("eqv", "eq", unit_ref, unit))
-        t_parts.append(_and(is_unit, _single(lit)))
-        f_parts.append(_and(is_unit, _single(_negate(lit))))
-        u_parts.append(_and(is_unit, _unknown_of(refs)))
+        t, f, u = _with_nulls(_single(lit), _single(_negate(lit)), refs, env)
+        t_parts.append(_and(is_unit, t))
+        f_parts.append(_and(is_unit, f))
+        u_parts.append(_and(is_unit, u))
     return _or(*t_parts), _or(*f_parts), _or(*u_parts)
 
 
@@ -446,8 +517,14 @@ def _order(alias: str, env: _Env) -> int:
 
 
 def _to_durable(conj: Conj, env: _Env) -> dict[str, Any]:
-    """One conjunction of literals -> one durable_rules rule (without ``run``)."""
-    terms: dict[str, list[Any]] = {GATE: [{KIND: GATE_KIND}], SUBJECT: [{KIND: env.rule.subject}]}
+    """One conjunction of literals -> one durable_rules rule (without ``run``).
+
+    Every field a comparison reads is first tested with ``$ex`` on its own fact, before
+    the comparison: durable_rules crashes or matches wrongly when an arithmetic operand
+    refers to a field the fact does not have.
+    """
+    terms: dict[str, list[Any]] = {GATE: [], SUBJECT: []}
+    guards: dict[str, set[str]] = {}
     negated: list[tuple[str, list[Any]]] = []
     for lit in sorted(conj, key=repr):
         if lit[0] == "none":
@@ -455,41 +532,60 @@ def _to_durable(conj: Conj, env: _Env) -> dict[str, Any]:
         if lit[0] == "exists":
             terms.setdefault(lit[1], [])
             continue
+        _guard(lit, guards)
         target = max((r[0] for r in _refs_of(lit)), key=lambda a: _order(a, env))
         terms.setdefault(target, []).append(_literal_to_durable(lit, target))
     for alias in env.rule.related:
         if alias in terms:
-            terms[alias] = _related_base(alias, env) + terms[alias]
+            terms[alias] = _related_base(alias, env, guards) + terms[alias]
     for lit in sorted(conj, key=repr):
         if lit[0] == "none":
-            for variant in _related_variants(lit[1], env):
+            for variant in _related_variants(lit[1], env, guards):
                 negated.append((lit[1], variant))
+
+    def term(alias: str) -> Any:
+        kind = {KIND: GATE_KIND if alias == GATE else env.collection_of(alias)}
+        checks = [{"$ex": {name: 1}} for name in sorted(guards.get(alias, ()))]
+        conds = terms.pop(alias)
+        if alias in env.rule.related:  # the related base starts with its kind
+            return _and_of([conds[0], *checks, *conds[1:]])
+        return _and_of([kind, *checks, *conds])
+
     # Negations come right after the subject (they correlate only with it and the gate).
-    all_terms: list[dict[str, Any]] = [{GATE: _and_of(terms.pop(GATE))},
-                                       {SUBJECT: _and_of(terms.pop(SUBJECT))}]
+    all_terms: list[dict[str, Any]] = [{GATE: term(GATE)}, {SUBJECT: term(SUBJECT)}]
     for n, (alias, conds) in enumerate(negated):
         all_terms.append({f"{alias}_{n}$not": _and_of(conds)})
     for alias in sorted(terms, key=lambda a: _order(a, env)):
-        all_terms.append({alias: _and_of(terms[alias])})
+        all_terms.append({alias: term(alias)})
     # dist 0: by default durable_rules binds a fact to at most one term of a
     # combination, so "an outlet" and "an own outlet" could not both be O1, and a
     # `$not` would ignore facts bound earlier. Related records are not exclusive here.
     return {"all": all_terms, "dist": 0}
 
 
+def _guard(lit: Literal_, guards: dict[str, set[str]]) -> None:
+    if lit[0] in ("cmp", "eqv", "contains", "lacks"):
+        for alias, name in _refs_of(lit):
+            guards.setdefault(alias, set()).add(name)
+
+
 def _and_of(conds: list[Any]) -> Any:
     return conds[0] if len(conds) == 1 else {"$and": conds}
 
 
-def _related_base(alias: str, env: _Env) -> list[Any]:
-    variants = _related_variants(alias, env)
+def _related_base(alias: str, env: _Env, guards: dict[str, set[str]]) -> list[Any]:
+    variants = _related_variants(alias, env, guards)
     if len(variants) != 1:
         raise CompileError(f"related {alias!r}: a disjunctive `where` cannot bind fields")
     return variants[0]
 
 
-def _related_variants(alias: str, env: _Env) -> list[list[Any]]:
-    """Conditions selecting the related records of ``alias`` (one list per DNF branch)."""
+def _related_variants(alias: str, env: _Env, guards: dict[str, set[str]]) -> list[list[Any]]:
+    """Conditions selecting the related records of ``alias`` (one list per DNF branch).
+
+    Fields of other facts these conditions read are added to ``guards``; fields of the
+    related record itself are tested with ``$ex`` before they are compared.
+    """
     rel = env.rule.related[alias]
     base: list[Any] = [{KIND: rel.collection}]
     for rel_field, subject_field in rel.match.items():
@@ -501,6 +597,7 @@ def _related_variants(alias: str, env: _Env) -> list[list[Any]]:
         else:
             _, s_info = env.info(subject_field)
             right = env.use((SUBJECT, s_info.engine_field))[1]
+            guards.setdefault(SUBJECT, set()).add(right)
             base.append({left: {SUBJECT: right}})
     if rel.where is None:
         return [base]
@@ -508,12 +605,18 @@ def _related_variants(alias: str, env: _Env) -> list[list[Any]]:
     t, _, _ = _tfu(rel.where, where_env)
     variants = []
     for conj in sorted(t, key=_conj_key):
-        conds = list(base)
+        own: dict[str, set[str]] = {}
+        conds = []
         for lit in sorted(conj, key=repr):
             if lit[0] in ("exists", "none"):
                 raise CompileError("`where` cannot use exists/none")
+            _guard(lit, own)
             conds.append(_literal_to_durable(lit, alias))
-        variants.append(conds)
+        for other, names in own.items():
+            if other != alias:
+                guards.setdefault(other, set()).update(names)
+        checks = [{"$ex": {name: 1}} for name in sorted(own.get(alias, ()))]
+        variants.append([base[0], *checks, *base[1:], *conds])
     return variants
 
 

@@ -15,7 +15,32 @@ A violation of the regulation is never an exception: it is a finding in a report
 from __future__ import annotations
 
 import dataclasses
+import os
+import re
 from dataclasses import dataclass
+
+#: ``dir/[book.xlsx]sheet``: how a problem's ``file`` names one sheet of a workbook
+#: (Excel's own notation for a sheet in another workbook); see :func:`sheet_file`.
+_SHEET_FILE = re.compile(r"^(?P<dir>.*?)\[(?P<book>[^\[\]]+)\](?P<sheet>[^\[\]]+)$")
+
+
+def sheet_file(workbook: str, sheet: str) -> str:
+    """The ``file`` of a problem in ``sheet`` of ``workbook``: ``dir/[book.xlsx]sheet``.
+
+    :meth:`Problem.render` shows it as ``dir/book.xlsx, sheet!D7`` (工作表 … 单元格 D7),
+    reading ``line`` as the row and ``column`` as the column of the cell.
+    """
+    head, book = os.path.split(workbook)
+    return f"{os.path.join(head, '')}[{book}]{sheet}" if head else f"[{book}]{sheet}"
+
+
+def column_letter(column: int) -> str:
+    """Spreadsheet column letters: 1 -> ``A``, 27 -> ``AA``."""
+    letters = ""
+    while column > 0:
+        column, rest = divmod(column - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
 
 
 @dataclass(frozen=True, order=True)
@@ -35,7 +60,35 @@ class Problem:
 
     @property
     def location(self) -> str:
-        """``file:line:column`` (the parts that are known)."""
+        """``file:line:column`` (the parts that are known); a cell or CSV line in English."""
+        return self.place("en")
+
+    @property
+    def sheet(self) -> tuple[str, str] | None:
+        """``(workbook, sheet)`` when the problem is in a sheet of a workbook."""
+        match = _SHEET_FILE.match(self.file or "")
+        if match is None:
+            return None
+        return match["dir"] + match["book"], match["sheet"]
+
+    def place(self, lang: str = "en") -> str:
+        """Where the problem is, for people: a cell of a sheet, a line and column of a
+        CSV file, else ``file:line:column``."""
+        zh = lang == "zh"
+        sheet = self.sheet
+        if sheet is not None:
+            book, name = sheet
+            if self.line is None:
+                return f"{book}，工作表 {name}" if zh else f"{book}, sheet {name}"
+            cell = f"{column_letter(self.column or 1)}{self.line}"
+            ref = name if re.fullmatch(r"\w+", name) else "'" + name.replace("'", "''") + "'"
+            return f"{book}，工作表 {name} 单元格 {cell}" if zh else f"{book}, {ref}!{cell}"
+        if (self.file or "").lower().endswith(".csv") and self.line is not None:
+            if zh:
+                return f"{self.file}，第 {self.line} 行" + (
+                    f"第 {self.column} 列" if self.column is not None else "")
+            return f"{self.file}, line {self.line}" + (
+                f", column {self.column}" if self.column is not None else "")
         parts = [self.file or "<input>"]
         if self.line is not None:
             parts.append(str(self.line))
@@ -57,7 +110,7 @@ class Problem:
         """A one-line human message."""
         msg = self.message_zh if lang == "zh" and self.message_zh else self.message
         where = self.where
-        return f"{self.location}: {where + ': ' if where else ''}{msg}"
+        return f"{self.place(lang)}: {where + ': ' if where else ''}{msg}"
 
 
 class FulingError(Exception):

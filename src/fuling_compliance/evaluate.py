@@ -22,7 +22,7 @@ from .calendar import WorkingCalendar
 from .compile import CompiledRule, engine_fields, gate_fields
 from .engine import engine_run
 from .errors import CalendarError, EngineError
-from .facts_model import CHONGQING, COLLECTIONS, SUBJECT_TYPES, FactSet, Record
+from .facts_model import CHONGQING, COLLECTIONS, SUBJECT_TYPES, FactSet, Record, field_kinds
 from .normalise import COMMISSION_PARTITION, Normaliser, local_date
 from .report import (
     STATUSES,
@@ -36,7 +36,8 @@ from .report import (
     RuleSummary,
     Subject,
 )
-from .rules_load import RuleSet
+from .labels import VALUE_LABELS
+from .rules_load import PLACEHOLDER, RuleSet
 from .rules_model import Rule, rule_paths
 
 PRECEDENCE = {"fail": 3, "insufficient_data": 2, "pass": 1, "not_applicable": 0}
@@ -183,6 +184,7 @@ def _report(
     all_outcomes: bool,
 ) -> Report:
     index = {c: {r.record_id(): r for r in facts.records(c)} for c in COLLECTIONS}
+    normaliser = Normaliser(facts, rules.calendar)
     summaries: list[RuleSummary] = []
     findings: list[Finding] = []
     totals = dict.fromkeys(STATUSES, 0)
@@ -196,7 +198,7 @@ def _report(
             if status in ("fail", "insufficient_data") or all_outcomes:
                 record = index[rule.subject][subject_id]
                 findings.append(_finding(rule, record, item, status, as_of, index,
-                                         rules.calendar))
+                                         normaliser))
         for status in STATUSES:
             totals[status] += counts[status]
         summaries.append(RuleSummary(
@@ -256,34 +258,35 @@ def _finding(
     status: str,
     as_of: dt.datetime,
     index: dict[str, dict[str, Record]],
-    calendar: WorkingCalendar,
+    normaliser: Normaliser,
 ) -> Finding:
     supplier = _supplier_of(rule, record, index)
     values: dict[str, Any] = {"id": record.record_id(), "as_of": as_of, "item": item,
                               "supplier_id": supplier, "rule": rule.id, "clause": rule.clause}
-    for name in type(record).model_fields:
-        values[name] = getattr(record, name)
-    if rule.subject == "staff":
-        values["customer_facing"] = record.is_customer_facing()  # type: ignore[attr-defined]
-    for alias in rule.related:
+    kinds: dict[str, str] = {"item": "enum"}
+    for name, (kind, _) in field_kinds(rule.subject).items():
+        values[name] = normaliser.value(rule.subject, record, name)
+        kinds[name] = kind
+    for alias, rel in rule.related.items():
         related = _related_record(rule, alias, record, item, index)
-        if related is not None:
-            for name in type(related).model_fields:
-                values[f"{alias}.{name}"] = getattr(related, name)
+        for name, (kind, _) in field_kinds(rel.collection).items():
+            kinds[f"{alias}.{name}"] = kind
+            if related is not None:
+                values[f"{alias}.{name}"] = normaliser.value(rel.collection, related, name)
     for name, param in rule.parameters.items():
         values[name] = param.value
     evidence: dict[str, Any] = {}
     for path in rule_paths(rule):
-        evidence[path] = _json_value(_lookup(values, path, rule, record, index))
+        evidence[path] = _json_value(values.get(path))
     for name, between in rule.evidence.items():
-        a, b = (_lookup(values, f, rule, record, index) for f in between.fields)
-        values[name] = _between(between.unit, a, b, calendar)
+        a, b = (values.get(f) for f in between.fields)
+        values[name] = _between(between.unit, a, b, normaliser.calendar)
         evidence[name] = values[name]
     for name, param in rule.parameters.items():
         evidence[name] = param.value
     if status in ("fail", "insufficient_data"):
-        message = Message(zh=_fill(rule.message.zh, values, "zh"),
-                          en=_fill(rule.message.en, values, "en"))
+        message = Message(zh=_fill(rule.message.zh, values, kinds, "zh"),
+                          en=_fill(rule.message.en, values, kinds, "en"))
         if status == "insufficient_data":
             unknown = [p for p in rule_paths(rule) if evidence.get(p) is None and p != "as_of"]
             message = Message(
@@ -302,21 +305,6 @@ def _finding(
         supplier_id=supplier, responsible=responsible, item=item, message=message,
         evidence=evidence,
     )
-
-
-def _lookup(values: dict[str, Any], path: str, rule: Rule, record: Record,
-            index: dict[str, dict[str, Record]]) -> Any:
-    if path == "first_start" and rule.subject == "appointments":
-        changes = [c for c in index["appointment_changes"].values()
-                   if getattr(c, "appointment_id") == record.record_id()
-                   and getattr(c, "at") is not None and getattr(c, "from_start") is not None]
-        if changes:
-            return min(changes, key=lambda c: (getattr(c, "at"), c.record_id())).from_start  # type: ignore[attr-defined]
-        return getattr(record, "scheduled_start")
-    if path == "satisfied_x100" and rule.subject == "surveys":
-        n, k = getattr(record, "respondents"), getattr(record, "satisfied")
-        return None if not n or k is None else k * 100
-    return values.get(path)
 
 
 def _between(unit: str, a: Any, b: Any, calendar: WorkingCalendar) -> Any:
@@ -349,7 +337,12 @@ def _json_value(value: Any) -> Any:
     return value
 
 
-def _display(value: Any, lang: str) -> str:
+def _display(value: Any, lang: str, kind: str | None = None) -> str:
+    if lang == "zh" and kind in ("enum", "list"):
+        if isinstance(value, str):
+            return VALUE_LABELS.get(value, value)
+        if isinstance(value, (list, tuple)):
+            value = [VALUE_LABELS.get(v, v) for v in value]
     if value is None:
         return "未知" if lang == "zh" else "unknown"
     if isinstance(value, bool):
@@ -365,8 +358,7 @@ def _display(value: Any, lang: str) -> str:
     return str(value)
 
 
-def _fill(template: str, values: dict[str, Any], lang: str) -> str:
-    from .rules_load import PLACEHOLDER
-
-    return PLACEHOLDER.sub(lambda m: _display(values.get(m.group(1)), lang), template)
+def _fill(template: str, values: dict[str, Any], kinds: dict[str, str], lang: str) -> str:
+    return PLACEHOLDER.sub(
+        lambda m: _display(values.get(m.group(1)), lang, kinds.get(m.group(1))), template)
 

@@ -306,7 +306,30 @@ def _integrity(located: dict[str, list[_Located]]) -> list[Problem]:
                     record=x.record.record_id(), field=field,
                     message=f"{field} {value!r} refers to no record in {target}",
                     message_zh=f"{field} {value!r} 在 {target} 中不存在", code="dangling_reference"))
+    problems.extend(_same_supplier(located))
     problems.extend(_impossible(located))
+    return problems
+
+
+#: references that must stay inside one supplier (evaluation is partitioned by supplier)
+_SAME_SUPPLIER = (("outlets", "area_id", "areas"), ("inquiries", "first_responder", "staff"))
+
+
+def _same_supplier(located: dict[str, list[_Located]]) -> list[Problem]:
+    problems: list[Problem] = []
+    for collection, field, target in _SAME_SUPPLIER:
+        owner = {x.record.record_id(): getattr(x.record, "supplier_id") for x in located[target]}
+        for x in located[collection]:
+            ref = getattr(x.record, field)
+            mine = getattr(x.record, "supplier_id")
+            if ref in owner and owner[ref] != mine:
+                line, col = x.at(field)
+                problems.append(Problem(
+                    file=x.file, line=line, column=col, collection=collection,
+                    record=x.record.record_id(), field=field,
+                    message=f"{field} {ref!r} belongs to supplier {owner[ref]!r}, not {mine!r}",
+                    message_zh=f"{field} {ref!r} 属于企业 {owner[ref]!r}，不属于 {mine!r}",
+                    code="cross_supplier_reference"))
     return problems
 
 

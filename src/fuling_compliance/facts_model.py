@@ -35,6 +35,23 @@ EVENT_FIELDS = frozenset(
     }
 )
 
+#: Fields whose ``null`` has a meaning (not "unknown"), per collection: events that
+#: have not happened, plus the spec's other definite nulls (no expiry, no hotline,
+#: no reason given, cancelled, no time limit published).
+DEFINITE_NULL_FIELDS: dict[str, frozenset[str]] = {
+    "commission": frozenset({"hotline"}),
+    "suppliers": frozenset({"hotline"}),
+    "outlet_days": frozenset({"opened_at"}),
+    "staff": frozenset({"certificate_valid_until"}),
+    "appointments": frozenset({"booked_at", "arrived_at"}),
+    "appointment_changes": frozenset({"customer_notified_at", "reason", "to_start"}),
+    "disclosures": frozenset({"published_on"}),
+    "business_services": frozenset({"time_limit", "time_limit_unit"}),
+    "applications": frozenset({"completed_at"}),
+    "complaints": frozenset({"verified_at", "rectified_at", "replied_at", "reported_at"}),
+    "assessments": frozenset({"published_on"}),
+}
+
 Id = Annotated[str, Field(min_length=1)]
 
 

@@ -36,6 +36,7 @@ PARTITION = "sid"
 KIND = "_k"
 RECORD_ID = "rid"
 COMMISSION_PARTITION = "~commission"
+LIST_SENTINEL = "~end"
 
 #: (collection, value field) -> unit field of a duration pair
 DURATIONS: dict[tuple[str, str], str] = {("business_services", "time_limit"): "time_limit_unit"}
@@ -115,7 +116,7 @@ class Normaliser:
 
     def _derive(self, collection: str, record: Record, name: str) -> Any:
         base, _, suffix = name.partition("__")
-        value = self._value(collection, record, "id" if base == RECORD_ID else base)
+        value = self.value(collection, record, "id" if base == RECORD_ID else base)
         if value is None:
             return None
         if suffix == "digits":
@@ -126,7 +127,8 @@ class Normaliser:
             return None if unit is None else int(value) * _SPAN[unit]
         return _convert(value, suffix, self.calendar)
 
-    def _value(self, collection: str, record: Record, field: str) -> Any:
+    def value(self, collection: str, record: Record, field: str) -> Any:
+        """A field's domain value, derived fields included (``None``: unknown)."""
         if collection == "appointments" and field == "first_start":
             return self._first_start.get(record.record_id(), getattr(record, "scheduled_start"))
         if collection == "staff" and field == "customer_facing":
@@ -152,7 +154,9 @@ def _convert(value: Any, suffix: str, calendar: WorkingCalendar) -> Any:
     elif isinstance(value, dt.time):
         return value.hour * 60 + value.minute
     elif isinstance(value, (list, tuple)):
-        return list(value)
+        # durable_rules' $iall/$iany match nothing on an empty list: a sentinel item
+        # keeps "lacks X" true and "contains X" false for an empty (known) list.
+        return [*value, LIST_SENTINEL]
     else:
         return value
     if suffix == "day":

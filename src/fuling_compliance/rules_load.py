@@ -2,14 +2,22 @@
 
 ``load_rules()`` reads the bundled ``rules/`` (or the files and folders given), checks
 each file's shape with the pydantic models of :mod:`.rules_model`, then checks every
-rule against the regulation and the facts model: clause ids, subject collections,
-field paths (with "did you mean"), comparable types, parameters defined and used,
-message placeholders, related records. Every problem is reported at once with
-file:line:column; any problem rejects the whole rule set (:class:`RulesError`).
+rule against the regulation and the facts model: clause ids and that ``clause_text``
+quotes its clause, subject collections, field paths, enumeration values and items,
+comparable types, parameters defined and used, message placeholders, related records.
+Every problem is reported at once with file:line:column; any problem rejects the whole
+rule set (:class:`RulesError`).
+
+Shape errors are made readable: a misspelled key, operator or value comes with a "did
+you mean"; pydantic's one-error-per-union-branch flood is cut to the branch the author
+meant (:func:`_prune_unions`); a rule whose own shape is valid is still checked when
+another rule of its file is not. ``validate_rule_files()`` returns the same problems
+without raising (the ``validate`` command).
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -18,7 +26,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from .calendar import WorkingCalendar, load_calendar_files
 from .compile import CompiledRule, CompileError, compile_rule
@@ -27,9 +35,11 @@ from .facts_model import COLLECTIONS, DERIVED_FIELDS
 from .normalise import DURATIONS
 from .regulation import regulation
 from .rules_model import (
+    COMPARE_OPS,
     Absent,
     All,
     Any_,
+    Between,
     Compare,
     Condition,
     Exists,
@@ -37,13 +47,17 @@ from .rules_model import (
     ItemRef,
     NoneOf,
     Not,
+    Parameter,
     ParamRef,
     Present,
+    Related,
     Rule,
     RuleFile,
+    Text,
     UnitField,
+    _condition_kind,  # the discriminator of Condition: tells union branches from keys
 )
-from .rules_schema import RESERVED_ALIASES, ResolveError, RuleContext, suggest
+from .rules_schema import RESERVED_ALIASES, FieldInfo, ResolveError, RuleContext, suggest
 from .yaml_source import PosDict, PosList, read_document
 
 PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
@@ -60,6 +74,10 @@ class RuleSet:
     version: str
     calendar: WorkingCalendar
     families: dict[str, Any] = field(default_factory=dict)
+    #: rule id -> (file, line) where the rule starts
+    origins: dict[str, tuple[str, int]] = field(default_factory=dict)
+    #: file -> the family (``family:``) it holds
+    file_families: dict[str, str] = field(default_factory=dict)
 
     @cached_property
     def compiled(self) -> tuple[CompiledRule, ...]:
@@ -82,7 +100,7 @@ class RuleSet:
         """A rule set with only the given rule ids."""
         wanted = set(ids)
         return RuleSet(tuple(r for r in self.rules if r.id in wanted), self.files, self.version,
-                       self.calendar, self.families)
+                       self.calendar, self.families, self.origins, self.file_families)
 
 
 def bundled_rules_dir() -> Path:
@@ -110,7 +128,9 @@ def rule_files(paths: Sequence[str | Path] | None) -> tuple[list[Path], list[Pat
 def load_rules(paths: Sequence[str | Path] | str | Path | None = None) -> RuleSet:
     """Load and validate rule files; with no argument, the bundled rules.
 
-    Raises :class:`RulesError` listing every problem found in any file.
+    Raises :class:`RulesError` listing every problem found in any file. A file whose
+    shape is wrong in one rule still has its other rules checked, so one run shows
+    every problem.
     """
     if isinstance(paths, (str, Path)):
         paths = [paths]
@@ -119,39 +139,48 @@ def load_rules(paths: Sequence[str | Path] | str | Path | None = None) -> RuleSe
     rules: list[Rule] = []
     families: dict[str, Any] = {}
     versions: set[str] = set()
+    origins: dict[str, tuple[str, int]] = {}
+    file_families: dict[str, str] = {}
     if not files:
-        problems.append(Problem(file=str(paths), message="no rule files found",
+        where = ", ".join(str(p) for p in paths) if paths else str(bundled_rules_dir())
+        problems.append(Problem(file=where, message="no rule files found",
                                 message_zh="未找到规则文件", code="no_rules"))
     seen: dict[str, str] = {}
     for path in files:
         parsed = _load_file(path, problems)
         if parsed is None:
             continue
-        rule_file, data = parsed
-        families[rule_file.family] = rule_file.title
-        versions.add(rule_file.version)
-        for index, rule in enumerate(rule_file.rules):
-            located = _Locator(str(path), data, ("rules", index))
-            if rule.id in seen:
+        if parsed.family is not None:
+            families[parsed.family] = parsed.title
+            file_families[str(path)] = parsed.family
+            versions.add(parsed.version)
+        for index, raw_id in parsed.ids:
+            located = _Locator(str(path), parsed.data, ("rules", index))
+            if raw_id in seen:
                 line, col = located.at(("id",))
-                problems.append(Problem(file=str(path), line=line, column=col, record=rule.id,
+                problems.append(Problem(file=str(path), line=line, column=col, record=raw_id,
                                         field="id",
-                                        message=f"duplicate rule id {rule.id} (also in {seen[rule.id]})",
-                                        message_zh=f"规则编号 {rule.id} 重复（另见 {seen[rule.id]}）",
+                                        message=f"duplicate rule id {raw_id} (also at "
+                                        f"{seen[raw_id]})",
+                                        message_zh=f"规则编号 {raw_id} 重复（另见 {seen[raw_id]}）",
                                         code="duplicate_rule"))
+                parsed.rules.pop(index, None)
                 continue
-            seen[rule.id] = str(path)
-            rule_problems = check_rule(rule, located)
+            line, _ = located.at(("id",))
+            seen[raw_id] = f"{path}:{line}"
+        for index, rule in sorted(parsed.rules.items()):
+            rule_problems = check_rule(rule, _Locator(str(path), parsed.data, ("rules", index)))
             problems.extend(rule_problems)
-            if not rule_problems:
+            if not rule_problems and parsed.family is not None:
                 rules.append(rule)
+                origins[rule.id] = (str(path), _position(parsed.data, ("rules", index))[0])
     calendar, cal_problems = load_calendar_files(calendar_files)
     problems.extend(cal_problems)
     if problems:
         raise RulesError(f"rules rejected: {len(problems)} problem(s)", problems)
     rules.sort(key=lambda r: r.id)
     return RuleSet(tuple(rules), tuple(str(f) for f in files),
-                   "+".join(sorted(versions)) or "1", calendar, families)
+                   "+".join(sorted(versions)) or "1", calendar, families, origins, file_families)
 
 
 def validate_rule_files(paths: Sequence[str | Path] | None = None) -> list[Problem]:
@@ -164,114 +193,355 @@ def validate_rule_files(paths: Sequence[str | Path] | None = None) -> list[Probl
 
 
 # ----------------------------------------------------------------------------- files
-def _load_file(path: Path, problems: list[Problem]) -> tuple[RuleFile, PosDict] | None:
+@dataclass
+class _Parsed:
+    """One rule file as far as it could be read: ``family`` is None if its shape is wrong."""
+
+    data: PosDict
+    family: str | None
+    title: Any
+    version: str
+    #: index in ``rules`` -> the rule, for every rule whose own shape is valid
+    rules: dict[int, Rule]
+    #: (index, id) of every rule mapping with a text id, valid or not
+    ids: list[tuple[int, str]]
+
+
+def _load_file(path: Path, problems: list[Problem]) -> _Parsed | None:
     data, read_problems = read_document(path)
     problems.extend(read_problems)
     if data is None:
         return None
     if not isinstance(data, PosDict):
         problems.append(Problem(file=str(path), line=1, column=1,
-                                message="a rule file must be a mapping",
-                                message_zh="规则文件必须是映射", code="type"))
+                                message="not a rule file: the top level must be a mapping",
+                                message_zh="不是规则文件：顶层必须是映射", code="not_mapping"))
         return None
+    raw_rules = data.get("rules")
+    raw_list = raw_rules if isinstance(raw_rules, list) else []
+    ids = [(i, r["id"]) for i, r in enumerate(raw_list)
+           if isinstance(r, dict) and isinstance(r.get("id"), str)]
     try:
-        return RuleFile.model_validate(data), data
+        rule_file = RuleFile.model_validate(data)
     except ValidationError as exc:
-        for err in exc.errors():
-            problems.append(_pydantic_problem(str(path), data, err))
-        return None
+        errors = exc.errors()
+        problems.extend(_shape_problems(str(path), data, errors))
+        # Rules whose own shape is valid are still checked against the regulation and
+        # the facts model, so one run reports every problem of the file.
+        broken = {e["loc"][1] for e in errors
+                  if len(e["loc"]) > 1 and e["loc"][0] == "rules" and isinstance(e["loc"][1], int)}
+        salvaged: dict[int, Rule] = {}
+        for i, raw in enumerate(raw_list):
+            if i not in broken:
+                with contextlib.suppress(ValidationError):
+                    salvaged[i] = Rule.model_validate(raw)
+        return _Parsed(data, None, None, "1", salvaged, ids)
+    return _Parsed(data, rule_file.family, rule_file.title, rule_file.version,
+                   dict(enumerate(rule_file.rules)), ids)
 
 
-_KNOWN_KEYS: dict[str, list[str]] = {
-    "file": list(RuleFile.model_fields),
-    "rule": list(Rule.model_fields),
-    "compare": ["field", "eq", "ne", "lt", "le", "gt", "ge", "in", "not_in", "contains", "lacks",
-                "compare"],
-    "related": ["collection", "match", "where"],
-    "parameter": ["value", "unit", "source", "note"],
-    "field_expr": ["field", "plus", "minus", "unit", "times"],
+# ----------------------------------------------------------------------------- shape problems
+def _keys(model: type[BaseModel]) -> list[str]:
+    return [f.alias or name for name, f in model.model_fields.items()]
+
+
+_CONDITION_TAGS = frozenset({"all", "any", "not", "present", "absent", "exists", "none",
+                             "compare"})
+_CONDITION_KEYS = ["all", "any", "not", "present", "absent", "exists", "none", *_keys(Compare)]
+#: union branches named by pydantic -> the keys that branch knows
+_BRANCH_KEYS: dict[str, list[str]] = {
+    "ParamRef": _keys(ParamRef),
+    "ItemRef": _keys(ItemRef),
+    "UnitField": _keys(UnitField),
+    "FieldExpr": _keys(FieldExpr),
+}
+_BRANCH_WORDS: dict[str, tuple[str, str]] = {
+    "bool": ("true/false", "true/false"),
+    "int": ("an integer", "整数"),
+    "float": ("a number", "数字"),
+    "str": ("text", "文本"),
+    "date": ("a date", "日期"),
+    "datetime": ("a date and time", "日期时间"),
+    "list": ("a list", "列表"),
+    "ParamRef": ("{param: NAME}", "{param: 参数名}"),
+    "ItemRef": ("{item: current}", "{item: current}"),
+    "FieldExpr": ("{field: FIELD, ...}", "{field: 字段, ...}"),
+    "UnitField": ("{field: FIELD}", "{field: 字段}"),
+    "literal": ("one of the allowed words", "允许的取值之一"),
 }
 
 
-def _pydantic_problem(file: str, data: PosDict, err: Any) -> Problem:
+@dataclass
+class _Shape:
+    """One pydantic error placed in the document."""
+
+    err: dict[str, Any]
+    #: keys and indexes of the document down to the error
+    path: tuple[Any, ...]
+    #: (document path, branch) for every union branch pydantic took on the way
+    branches: list[tuple[tuple[Any, ...], str]]
+
+    @property
+    def wrong_type(self) -> bool:
+        """The error says the whole value is of the wrong type for its union branch."""
+        kind = str(self.err["type"])
+        return bool(self.branches) and self.branches[-1][0] == self.path and \
+            str(self.err["loc"][-1]) == self.branches[-1][1] and \
+            (kind.endswith(("_type", "_parsing")) or kind == "is_instance_of")
+
+
+def _place(data: PosDict, err: dict[str, Any]) -> _Shape:
+    """Follow a pydantic error location through the document, telling union branch
+    names (``compare``, ``ParamRef``, ``function-after[...]``, ...) from keys."""
+    node: Any = data
+    path: list[Any] = []
+    branches: list[tuple[tuple[Any, ...], str]] = []
     loc = tuple(err["loc"])
-    node, path, key = _walk(data, loc)
-    line, col = node.at(key) if isinstance(node, PosDict) and key in node else (
-        node.at(key) if isinstance(node, PosList) and isinstance(key, int) else
-        getattr(node, "pos", (1, 1)))
-    record = None
+    keyish = err["type"] in ("missing", "extra_forbidden")
+    for i, part in enumerate(loc):
+        last = i == len(loc) - 1
+        key = "in" if part == "in_" else ("not" if part == "not_" else part)
+        if isinstance(node, dict) and key in _CONDITION_TAGS and \
+                _condition_kind(node) == key and not (last and keyish):
+            branches.append((tuple(path), str(part)))
+        elif _has(node, key):
+            node = node[key]
+            path.append(key)
+        elif last and keyish and isinstance(node, dict):
+            path.append(key)
+        else:
+            branches.append((tuple(path), str(part)))
+    return _Shape(err, tuple(path), branches)
+
+
+def _branch_name(tag: str) -> str:
+    for name in _BRANCH_KEYS:
+        if name in tag:
+            return name
+    if tag.startswith("list"):
+        return "list"
+    if tag.startswith("literal"):
+        return "literal"
+    return tag
+
+
+def _prune_unions(shapes: list[_Shape]) -> list[_Shape]:
+    """Keep, at every union, only the errors of the branch the author most likely meant.
+
+    pydantic reports why *each* branch of a union failed (a value is not a boolean, not
+    an integer, not ``{param: ...}``, ...): one typo would give ten messages. The branch
+    meant is the one that understood the value's keys best (fewest unknown keys, then
+    fewest errors); when every branch rejected the value's type outright, one message
+    lists what was expected.
+    """
+    while True:
+        points: dict[tuple[Any, ...], dict[str, list[int]]] = {}
+        for index, shape in enumerate(shapes):
+            for prefix, tag in shape.branches:
+                points.setdefault(prefix, {}).setdefault(tag, []).append(index)
+        contested = [p for p, tags in points.items() if len(tags) > 1]
+        if not contested:
+            return shapes
+        prefix = min(contested, key=len)
+        tags = points[prefix]
+
+        scores = {tag: (sum(shapes[i].err["type"] == "extra_forbidden" for i in idx), len(idx))
+                  for tag, idx in tags.items()}
+        meant = [t for t, idx in tags.items()
+                 if not all(shapes[i].wrong_type and shapes[i].path == prefix for i in idx)]
+        keep: set[int]
+        if meant:
+            best = min(meant, key=lambda t: scores[t])
+            keep = set(tags[best])
+        else:
+            first = next(iter(tags.values()))[0]
+            names = list(dict.fromkeys(_branch_name(t) for t in tags))
+            err = dict(shapes[first].err)
+            err["type"] = "wrong_kind"
+            err["ctx"] = {"expected": names}
+            shapes[first] = _Shape(err, shapes[first].path,
+                                   [b for b in shapes[first].branches if b[0] != prefix])
+            keep = {first}
+        drop = {i for idx in tags.values() for i in idx} - keep
+        shapes = [s for i, s in enumerate(shapes) if i not in drop]
+
+
+def _choices_for(shape: _Shape) -> list[str]:
+    """The keys allowed in the mapping holding the error's key."""
+    parent = shape.path[:-1]
+    here = [tag for prefix, tag in shape.branches if prefix == parent]
+    if here:
+        if here[-1] in _CONDITION_TAGS:
+            return _CONDITION_KEYS
+        name = _branch_name(here[-1])
+        if name in _BRANCH_KEYS:
+            return _BRANCH_KEYS[name]
+    named = [p for p in parent if not isinstance(p, int)]
+    if not parent:
+        return _keys(RuleFile)
+    if parent[0] == "rules" and len(parent) == 2:
+        return _keys(Rule)
+    if named[-1:] in (["title"], ["message"]) and len(named) <= 2:
+        return _keys(Text)
+    if len(named) == 3 and named[:2] == ["rules", "parameters"]:
+        return _keys(Parameter)
+    if len(named) == 3 and named[:2] == ["rules", "related"]:
+        return _keys(Related)
+    if len(named) == 3 and named[:2] == ["rules", "evidence"]:
+        return _keys(Between)
+    return _CONDITION_KEYS + [k for keys in _BRANCH_KEYS.values() for k in keys]
+
+
+def _expected_words(err: dict[str, Any], lang: str) -> str:
+    words = [_BRANCH_WORDS.get(n, (n, n))[lang == "zh"] for n in err["ctx"]["expected"]]
+    return ("、" if lang == "zh" else ", ").join(dict.fromkeys(words))
+
+
+def _shape_problems(file: str, data: PosDict, errors: Sequence[Any]) -> list[Problem]:
+    """Problems for the pydantic errors of one file: placed, pruned, explained."""
+    shapes = _prune_unions([_place(data, dict(e)) for e in errors])
+    out: list[tuple[Problem, tuple[Any, ...], str | None]] = []
+    for shape in shapes:
+        out.extend(_shape_problem(file, data, shape))
+    # "unknown key 'mesage' (did you mean 'message'?)" already says 'message' is missing
+    meant = {(parent, hint) for p, parent, hint in out if p.code == "unknown_key" and hint}
+    return [p for p, parent, hint in out
+            if not (p.code == "missing" and (parent, hint) in meant)]
+
+
+def _shape_problem(file: str, data: PosDict, shape: _Shape
+                   ) -> list[tuple[Problem, tuple[Any, ...], str | None]]:
+    """(problem, parent path, suggested or missing key) for one error."""
+    err, path = shape.err, shape.path
+    record: str | None = None
+    rel = path
     if len(path) >= 2 and path[0] == "rules" and isinstance(path[1], int):
         rules = data.get("rules")
-        if isinstance(rules, list) and path[1] < len(rules) and isinstance(rules[path[1]], dict):
-            record = str(rules[path[1]].get("id", f"#{path[1] + 1}"))
-    dotted = ".".join(str(p) for p in path)
-    if err["type"] == "extra_forbidden":
-        choices = _choices_for(path)
-        guess = suggest(str(key), choices)
+        rule = rules[path[1]] if isinstance(rules, list) else None
+        record = str(rule.get("id", f"#{path[1] + 1}")) if isinstance(rule, dict) else \
+            f"#{path[1] + 1}"
+        rel = path[2:]
+    line, col = _position(data, path)
+    field = ".".join(str(p) for p in rel) or None
+
+    def problem(en: str, zh: str, code: str, at: tuple[int, int] = (line, col),
+                fld: str | None = field) -> Problem:
+        return Problem(file=file, line=at[0], column=at[1], record=record, field=fld,
+                       message=en, message_zh=zh, code=code)
+
+    kind = err["type"]
+    key = path[-1] if path else None
+    if kind == "extra_forbidden":
+        guess = suggest(str(key), _choices_for(shape))
         hint_en = f" (did you mean {guess!r}?)" if guess else ""
         hint_zh = f"（是否应为 {guess!r}？）" if guess else ""
         if " " in str(key) and not guess:
-            hint_en = (" (inside {...} a comma ends the value: put text with commas in quotes)")
+            hint_en = " (inside {...} a comma ends the value: put text with commas in quotes)"
             hint_zh = "（在 {...} 中逗号会结束取值：含逗号的文字请加引号）"
-        return Problem(file=file, line=line, column=col, record=record, field=dotted,
-                       message=f"unknown key {key!r}{hint_en}",
-                       message_zh=f"未知的键 {key!r}{hint_zh}", code="unknown_key")
-    return Problem(file=file, line=line, column=col, record=record, field=dotted,
-                   message=err["msg"], message_zh=_zh_message(err), code=err["type"])
+        return [(problem(f"unknown key {key!r}{hint_en}", f"未知的键 {key!r}{hint_zh}",
+                         "unknown_key"), path[:-1], guess)]
+    if kind == "missing":
+        return [(problem(f"missing required key {key!r}", f"缺少必填的键 {key!r}", "missing"),
+                 path[:-1], str(key))]
+    if kind == "value_error" and "exactly one of" in str(err.get("msg", "")):
+        return _no_operator(shape, data, problem)
+    value = err.get("input")
+    if kind == "literal_error":
+        allowed = re.findall(r"'([^']*)'", str(err.get("ctx", {}).get("expected", "")))
+        guess = suggest(str(value), allowed) if isinstance(value, str) else None
+        hint_en = f" (did you mean {guess!r}?)" if guess else ""
+        hint_zh = f"（是否应为 {guess!r}？）" if guess else ""
+        return [(problem(f"{value!r} is not allowed: use one of {', '.join(allowed)}{hint_en}",
+                         f"{value!r} 不是允许的取值，可选：{'、'.join(allowed)}{hint_zh}",
+                         "literal_error"), path[:-1], None)]
+    if kind == "wrong_kind":
+        return [(problem(f"{value!r} is the wrong kind of value: expected "
+                         f"{_expected_words(err, 'en')}",
+                         f"{value!r} 的类型不对，应为 {_expected_words(err, 'zh')}", "type"),
+                 path[:-1], None)]
+    if kind == "string_type" and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return [(problem(f"expected text, got the number {value!r}: write it in quotes, "
+                         f'e.g. "{value}"',
+                         f'应为文本，实际是数字 {value!r}：请加引号，例如 "{value}"', "type"),
+                 path[:-1], None)]
+    return [(problem(str(err.get("msg", "invalid")), _zh_message(err), kind), path[:-1], None)]
 
 
-def _choices_for(path: tuple[Any, ...]) -> list[str]:
-    parent = [p for p in path[:-1] if not isinstance(p, int)]
-    if not parent:
-        return _KNOWN_KEYS["file"]
-    if parent == ["rules"]:
-        return _KNOWN_KEYS["rule"]
-    if "parameters" in parent[-2:-1]:
-        return _KNOWN_KEYS["parameter"]
-    if "related" in parent[-2:-1]:
-        return _KNOWN_KEYS["related"]
-    return _KNOWN_KEYS["compare"] + _KNOWN_KEYS["field_expr"] + list(
-        ("all", "any", "not", "present", "absent", "exists", "none"))
+def _no_operator(shape: _Shape, data: PosDict, problem: Any
+                 ) -> list[tuple[Problem, tuple[Any, ...], str | None]]:
+    """A condition mapping without exactly one operator: name its unknown keys."""
+    node: Any = data
+    for key in shape.path:
+        node = node[key]
+    out: list[tuple[Problem, tuple[Any, ...], str | None]] = []
+    if isinstance(node, PosDict):
+        prefix = ".".join(str(p) for p in shape.path[2:]) if shape.path[:1] == ("rules",) \
+            else ".".join(str(p) for p in shape.path)
+        for key in node:
+            if key in _CONDITION_KEYS:
+                continue
+            guess = suggest(str(key), _CONDITION_KEYS)
+            hint_en = f" (did you mean {guess!r}?)" if guess else ""
+            hint_zh = f"（是否应为 {guess!r}？）" if guess else ""
+            out.append((problem(f"unknown key {key!r} in a condition{hint_en}",
+                                f"条件中未知的键 {key!r}{hint_zh}", "unknown_key",
+                                at=node.at(key), fld=f"{prefix}.{key}" if prefix else key),
+                        shape.path, guess))
+    if out:
+        return out
+    ops = [k for k in node if k in COMPARE_OPS] if isinstance(node, dict) else []
+    return [(problem(
+        f"a comparison needs exactly one operator of {', '.join(COMPARE_OPS)} (found "
+        f"{', '.join(ops) or 'none'})",
+        f"比较条件必须且只能有一个运算符（{'、'.join(COMPARE_OPS)}），"
+        f"实际：{'、'.join(ops) or '无'}",
+        "operator"), shape.path, None)]
+
+
+def _position(data: PosDict, path: tuple[Any, ...]) -> tuple[int, int]:
+    """Line and column of the key (or item) at ``path``; its container's if absent."""
+    node: Any = data
+    pos = data.pos
+    for key in path:
+        if not _has(node, key):
+            break
+        pos = node.at(key)
+        node = node[key]
+    return pos
+
+
+def _has(node: Any, key: Any) -> bool:
+    """Whether ``node`` (a positioned mapping or list) holds ``key``."""
+    if isinstance(node, PosDict):
+        return key in node
+    return isinstance(node, PosList) and isinstance(key, int) and 0 <= key < len(node)
 
 
 def _zh_message(err: Any) -> str:
     table = {
         "missing": "缺少必填项",
-        "literal_error": "不是允许的取值",
-        "string_pattern_mismatch": "格式不符",
-        "condition": "条件必须是含 all、any、not、present、absent、exists、none 或 field 之一的映射",
-        "value_error": "取值无效",
+        "string_pattern_mismatch": "格式不符（{pattern}）",
+        "condition": "条件必须是含 all、any、not、present、absent、exists、none "
+                     "或 field 之一的映射",
         "too_short": "不能为空",
         "string_too_short": "不能为空",
+        "list_type": "应为列表，例如 [a, b]",
+        "dict_type": "应为映射，例如 {zh: …, en: …}",
+        "model_type": "应为映射",
+        "string_type": "应为文本",
+        "bool_type": "应为 true 或 false",
+        "bool_parsing": "应为 true 或 false",
+        "int_type": "应为整数",
+        "int_parsing": "应为整数",
+        "float_type": "应为数字",
+        "float_parsing": "应为数字",
+        "date_from_datetime_parsing": "应为日期 YYYY-MM-DD",
+        "date_parsing": "应为日期 YYYY-MM-DD",
     }
-    return f"{table.get(err['type'], '取值无效')}：{err['msg']}"
-
-
-def _walk(data: Any, loc: tuple[Any, ...]) -> tuple[Any, tuple[Any, ...], Any]:
-    """Follow a pydantic error location through the document, skipping union tags."""
-    node: Any = data
-    path: list[Any] = []
-    last_container: Any = data
-    last_key: Any = None
-    for part in loc:
-        key = "in" if part == "in_" else ("not" if part == "not_" else part)
-        if isinstance(node, dict) and key in node:
-            last_container, last_key = node, key
-            node = node[key]
-            path.append(key)
-        elif isinstance(node, list) and isinstance(key, int) and key < len(node):
-            last_container, last_key = node, key
-            node = node[key]
-            path.append(key)
-        elif isinstance(node, dict) and isinstance(key, str) and key not in _TAGS:
-            # a missing or extra key: point at the mapping that should hold it
-            path.append(key)
-            return node, tuple(path), key
-    return last_container, tuple(path), last_key
-
-
-_TAGS = {"all", "any", "not", "present", "absent", "exists", "none", "compare", "str", "int",
-         "float", "bool", "list[...]", "ParamRef", "ItemRef", "FieldExpr", "date", "datetime"}
+    text = table.get(err["type"])
+    if text is None:
+        return f"取值无效：{err['msg']}"
+    return text.format(**err.get("ctx", {})) if "{" in text and "ctx" in err else text
 
 
 class _Locator:
@@ -286,14 +556,10 @@ class _Locator:
         node: Any = self.data
         pos = getattr(node, "pos", (1, 1))
         for key in self.base + path:
-            if isinstance(node, PosDict) and key in node:
-                pos = node.at(key)
-                node = node[key]
-            elif isinstance(node, PosList) and isinstance(key, int) and key < len(node):
-                pos = node.at(key)
-                node = node[key]
-            else:
+            if not _has(node, key):
                 break
+            pos = node.at(key)
+            node = node[key]
         return pos
 
 
@@ -306,6 +572,8 @@ class _RuleChecker:
         self.problems: list[Problem] = []
         self.params_used: set[str] = set()
         self.uses_item = False
+        #: fields compared with ``{item: current}``: each item must be one of their values
+        self.item_fields: list[FieldInfo] = []
 
     def problem(self, path: tuple[Any, ...], en: str, zh: str, code: str) -> None:
         line, col = self.where.at(path)
@@ -328,11 +596,12 @@ class _RuleChecker:
         if rule.clause not in reg.clauses:
             self.problem(("clause",), f"clause {rule.clause!r} does not exist in the regulation",
                          f"条款 {rule.clause!r} 在制度中不存在", "unknown_clause")
+        else:
+            self.clause_text()
         if rule.subject not in COLLECTIONS:
-            guess = suggest(rule.subject, list(COLLECTIONS))
-            self.problem(("subject",), f"unknown collection {rule.subject!r}"
-                         + (f" (did you mean {guess!r}?)" if guess else ""),
-                         f"未知的集合 {rule.subject!r}", "unknown_collection")
+            en, zh = _hint(suggest(rule.subject, list(COLLECTIONS)))
+            self.problem(("subject",), f"unknown collection {rule.subject!r}{en}",
+                         f"未知的集合 {rule.subject!r}{zh}", "unknown_collection")
             return self.problems
         for alias, rel in rule.related.items():
             base = ("related", alias)
@@ -340,22 +609,27 @@ class _RuleChecker:
                 self.problem(base, f"{alias!r} cannot name a related record",
                              f"{alias!r} 不能作为关联记录的名称", "reserved_alias")
             if rel.collection not in COLLECTIONS:
-                self.problem(base + ("collection",), f"unknown collection {rel.collection!r}",
-                             f"未知的集合 {rel.collection!r}", "unknown_collection")
+                en, zh = _hint(suggest(rel.collection, list(COLLECTIONS)))
+                self.problem((*base, "collection"), f"unknown collection {rel.collection!r}{en}",
+                             f"未知的集合 {rel.collection!r}{zh}", "unknown_collection")
                 continue
             scoped = self.ctx.scoped(alias)
             for rel_field, subject_field in rel.match.items():
-                left = self.resolve(base + ("match", rel_field), rel_field, scoped)
+                left = self.resolve((*base, "match", rel_field), rel_field, scoped)
                 if isinstance(subject_field, ItemRef):
                     self.uses_item = True
+                    if left is not None:
+                        self.item_fields.append(left)
                     continue
-                right = self.resolve(base + ("match", rel_field), subject_field)
+                right = self.resolve((*base, "match", rel_field), subject_field)
                 if left is not None and right is not None and left.kind != right.kind:
-                    self.problem(base + ("match", rel_field),
+                    self.problem((*base, "match", rel_field),
                                  f"cannot match {left.kind} {rel_field} with {right.kind} "
-                                 f"{subject_field}", "匹配字段类型不一致", "type_mismatch")
+                                 f"{subject_field}",
+                                 f"{rel_field}（{left.kind}）与 {subject_field}（{right.kind}）"
+                                 "类型不一致，不能匹配", "type_mismatch")
             if rel.where is not None:
-                self.condition(rel.where, base + ("where",), scoped)
+                self.condition(rel.where, (*base, "where"), scoped)
         if rule.applies_when is not None:
             self.condition(rule.applies_when, ("applies_when",))
         self.condition(rule.fails_when, ("fails_when",))
@@ -365,8 +639,8 @@ class _RuleChecker:
             for f in between.fields:
                 info = self.resolve(("evidence", name), f)
                 if info is not None and info.kind not in _TEMPORAL:
-                    self.problem(("evidence", name), f"{f} is not a time", f"{f} 不是时间",
-                                 "type_mismatch")
+                    self.problem(("evidence", name), f"{f} is not a time",
+                                 f"{f} 不是时间字段", "type_mismatch")
         for name in rule.parameters:
             if name not in self.params_used:
                 self.problem(("parameters", name), f"parameter {name!r} is defined but never used",
@@ -377,6 +651,7 @@ class _RuleChecker:
         if rule.items and not self.uses_item:
             self.problem(("items",), "items are listed but no condition uses {item: current}",
                          "列出了 items，但没有条件使用 {item: current}", "items")
+        self.items()
         self.placeholders()
         if rule.effective_from and rule.effective_until and \
                 rule.effective_until < rule.effective_from:
@@ -394,22 +669,21 @@ class _RuleChecker:
                   ) -> None:
         if isinstance(cond, All):
             for i, c in enumerate(cond.all):
-                self.condition(c, path + ("all", i), ctx)
+                self.condition(c, (*path, "all", i), ctx)
         elif isinstance(cond, Any_):
             for i, c in enumerate(cond.any):
-                self.condition(c, path + ("any", i), ctx)
+                self.condition(c, (*path, "any", i), ctx)
         elif isinstance(cond, Not):
-            self.condition(cond.not_, path + ("not",), ctx)
+            self.condition(cond.not_, (*path, "not"), ctx)
         elif isinstance(cond, (Present, Absent)):
             name = cond.present if isinstance(cond, Present) else cond.absent
             self.resolve(path, name, ctx)
         elif isinstance(cond, (Exists, NoneOf)):
             alias = cond.exists if isinstance(cond, Exists) else cond.none
             if alias not in self.rule.related:
-                guess = suggest(alias, list(self.rule.related))
-                self.problem(path, f"{alias!r} is not a related record of this rule"
-                             + (f" (did you mean {guess!r}?)" if guess else ""),
-                             f"{alias!r} 不是本规则的关联记录", "unknown_related")
+                en, zh = _hint(suggest(alias, list(self.rule.related)))
+                self.problem(path, f"{alias!r} is not a related record of this rule{en}",
+                             f"{alias!r} 不是本规则的关联记录（related）{zh}", "unknown_related")
             elif ctx is not None:
                 self.problem(path, "exists/none cannot be used inside `where`",
                              "where 中不能使用 exists/none", "where")
@@ -417,27 +691,33 @@ class _RuleChecker:
             self.compare(cond, path, ctx)
 
     def compare(self, cond: Compare, path: tuple[Any, ...], ctx: RuleContext | None) -> None:
-        left = self.resolve(path + ("field",), cond.field, ctx)
+        left = self.resolve((*path, "field"), cond.field, ctx)
         op, value = cond.op, cond.value
-        vpath = path + (op,)
+        vpath = (*path, op)
         if isinstance(value, ParamRef):
-            value = self.param(value, vpath)
+            value = self.param(value, (*vpath, "param"))
         if isinstance(value, ItemRef):
             self.uses_item = True
         if left is None:
             return
+        if isinstance(value, ItemRef) or (isinstance(value, list) and any(
+                isinstance(v, ItemRef) for v in value)):
+            self.item_fields.append(left)
         if op in ("contains", "lacks"):
             if left.kind != "list":
                 self.problem(vpath, f"{op} needs a list field; {cond.field} is {left.kind}",
-                             f"{op} 只能用于列表字段", "type_mismatch")
+                             f"{op} 只能用于列表字段，{cond.field} 的类型是 {left.kind}",
+                             "type_mismatch")
             elif isinstance(value, str) and left.values and value not in left.values:
-                self.problem(vpath, f"{value!r} is not one of {list(left.values)}",
-                             f"{value!r} 不是允许的取值", "unknown_value")
+                en, zh = _hint(suggest(value, list(left.values)))
+                self.problem(vpath, f"{value!r} is not one of {list(left.values)}{en}",
+                             f"{value!r} 不是 {cond.field} 允许的取值"
+                             f"（{'、'.join(left.values)}）{zh}", "unknown_value")
             return
         if op in ("in", "not_in"):
             if not isinstance(value, list):
-                self.problem(vpath, f"{op} needs a list of values", f"{op} 需要取值列表",
-                             "type_mismatch")
+                self.problem(vpath, f"{op} needs a list of values",
+                             f"{op} 需要取值列表，例如 [a, b]", "type_mismatch")
                 return
             for v in value:
                 if isinstance(v, ItemRef):
@@ -452,11 +732,12 @@ class _RuleChecker:
             self.problem(vpath, f"{op} needs one value, not a list", f"{op} 只接受一个值",
                          "type_mismatch")
             return
-        if not isinstance(value, ItemRef):
-            self.literal(left, value, vpath)
-        if left.kind in _TEMPORAL and not isinstance(value, FieldExpr):
+        if left.kind in _TEMPORAL:
             self.problem(vpath, f"compare the time {cond.field} with another time, not a constant",
-                         f"时间字段 {cond.field} 只能与另一时间比较", "type_mismatch")
+                         f"时间字段 {cond.field} 只能与另一时间字段比较，不能与常量比较",
+                         "type_mismatch")
+        elif not isinstance(value, ItemRef):
+            self.literal(left, value, vpath)
 
     def literal(self, left: Any, value: Any, path: tuple[Any, ...]) -> None:
         kind = left.kind
@@ -468,28 +749,34 @@ class _RuleChecker:
             "enum": isinstance(value, str) and (not left.values or value in left.values),
             "list": isinstance(value, str),
         }.get(kind, False)
-        if not ok:
-            expected = f"one of {list(left.values)}" if kind == "enum" else f"a {kind}"
-            self.problem(path, f"{left.name} is {kind}: {value!r} is not {expected}",
-                         f"{left.name} 的类型是 {kind}，不能与 {value!r} 比较", "type_mismatch")
+        if ok:
+            return
+        if kind == "enum" and isinstance(value, str):
+            en, zh = _hint(suggest(value, list(left.values)))
+            self.problem(path, f"{value!r} is not a value of {left.name}: use one of "
+                         f"{', '.join(left.values)}{en}",
+                         f"{value!r} 不是 {left.name} 允许的取值，可选：{'、'.join(left.values)}"
+                         f"{zh}", "unknown_value")
+            return
+        self.problem(path, f"{left.name} is {kind}: {value!r} is not a {kind}",
+                     f"{left.name} 的类型是 {kind}，不能与 {value!r} 比较", "type_mismatch")
 
     def param(self, ref: ParamRef, path: tuple[Any, ...]) -> Any:
         self.params_used.add(ref.param)
         if ref.param not in self.rule.parameters:
-            guess = suggest(ref.param, list(self.rule.parameters))
-            self.problem(path, f"parameter {ref.param!r} is not defined"
-                         + (f" (did you mean {guess!r}?)" if guess else ""),
-                         f"参数 {ref.param!r} 未定义", "undefined_parameter")
+            en, zh = _hint(suggest(ref.param, list(self.rule.parameters)))
+            self.problem(path, f"parameter {ref.param!r} is not defined{en}",
+                         f"参数 {ref.param!r} 未在 parameters 中定义{zh}", "undefined_parameter")
             return None
         return self.rule.parameters[ref.param].value
 
     def field_expr(self, left: Any, cond: Compare, value: FieldExpr, path: tuple[Any, ...],
                    ctx: RuleContext | None) -> None:
-        right = self.resolve(path + ("field",), value.field, ctx)
+        right = self.resolve((*path, "field"), value.field, ctx)
         for shift_key in ("plus", "minus", "times"):
             shift = getattr(value, shift_key)
             if isinstance(shift, ParamRef):
-                self.param(shift, path + (shift_key,))
+                self.param(shift, (*path, shift_key, "param"))
         if right is None:
             return
         kinds = {left.kind, right.kind}
@@ -500,28 +787,32 @@ class _RuleChecker:
             return
         if kinds & _TEMPORAL and not kinds <= _TEMPORAL:
             self.problem(path, f"cannot compare {left.kind} {cond.field} with {right.kind} "
-                         f"{value.field}", f"不能比较 {left.kind} 与 {right.kind}",
+                         f"{value.field}",
+                         f"不能比较 {cond.field}（{left.kind}）与 {value.field}（{right.kind}）",
                          "type_mismatch")
             return
         if "time" in kinds and kinds != {"time"}:
             self.problem(path, "a time of day compares only with a time of day",
                          "时刻只能与时刻比较", "type_mismatch")
         if not kinds & _TEMPORAL and not kinds <= _NUMERIC and len(kinds) > 1:
-            self.problem(path, f"cannot compare {left.kind} with {right.kind}",
-                         f"不能比较 {left.kind} 与 {right.kind}", "type_mismatch")
+            self.problem(path, f"cannot compare {left.kind} {cond.field} with {right.kind} "
+                         f"{value.field}",
+                         f"不能比较 {cond.field}（{left.kind}）与 {value.field}（{right.kind}）",
+                         "type_mismatch")
         shifted = value.plus is not None or value.minus is not None
         if shifted and not kinds & _TEMPORAL and value.unit is not None:
             self.problem(path, "a unit applies to times only", "单位只适用于时间", "type_mismatch")
         if isinstance(value.plus, UnitField):
-            alias, info = (ctx or self.ctx).resolve(value.plus.field)
+            _, info = (ctx or self.ctx).resolve(value.plus.field)
             if (info.collection, info.name) not in DURATIONS:
-                self.problem(path + ("plus",), f"{value.plus.field} is not a duration field",
+                self.problem((*path, "plus"), f"{value.plus.field} is not a duration field",
                              f"{value.plus.field} 不是时长字段", "type_mismatch")
         if shifted and kinds & _TEMPORAL and value.unit is None:
             shift = value.plus if value.plus is not None else value.minus
+            undefined = isinstance(shift, ParamRef) and shift.param not in self.rule.parameters
             unit = self.rule.parameters[shift.param].unit if isinstance(shift, ParamRef) and \
-                shift.param in self.rule.parameters else None
-            if unit not in ("minutes", "hours", "days", "working_days"):
+                not undefined else None
+            if not undefined and unit not in ("minutes", "hours", "days", "working_days"):
                 self.problem(path, "a time shift needs a unit (minutes, hours, days, working_days)",
                              "时间偏移需要单位", "unit")
         if cond.op not in ("gt", "le") and value.unit == "working_days":
@@ -537,7 +828,41 @@ class _RuleChecker:
                     guess = suggest(name, sorted(available))
                     self.problem(("message", lang), f"placeholder {{{name}}} is not available"
                                  + (f" (did you mean {{{guess}}}?)" if guess else ""),
-                                 f"占位符 {{{name}}} 不可用", "unknown_placeholder")
+                                 f"占位符 {{{name}}} 不可用"
+                                 + (f"（是否应为 {{{guess}}}？）" if guess else ""),
+                                 "unknown_placeholder")
+
+    def items(self) -> None:
+        """Each item must be a value of every field compared with ``{item: current}``."""
+        for i, item in enumerate(self.rule.items or []):
+            for info in self.item_fields:
+                if info.values and item not in info.values:
+                    en, zh = _hint(suggest(item, list(info.values)))
+                    self.problem(("items", i), f"item {item!r} is not a value of {info.name}: "
+                                 f"use one of {', '.join(info.values)}{en}",
+                                 f"检查项 {item!r} 不是 {info.name} 允许的取值，可选："
+                                 f"{'、'.join(info.values)}{zh}", "unknown_value")
+                    break
+
+    def clause_text(self) -> None:
+        """``clause_text`` quotes its clause (``……`` may leave words out)."""
+        clauses = regulation().clauses
+        text = clauses[self.rule.clause].zh
+        missing = [f for f in _quote_fragments(self.rule.clause_text) if f not in text]
+        if not missing:
+            return
+        fragments = _quote_fragments(self.rule.clause_text)
+        elsewhere = [cid for cid, c in clauses.items() if all(f in c.zh for f in fragments)]
+        if len(elsewhere) != 1 or sum(map(len, fragments)) < 4:
+            elsewhere = []
+        en = f" (it is quoted from clause {elsewhere[0]}: is the clause id right?)" \
+            if elsewhere else ""
+        zh = f"（这段文字出自条款 {elsewhere[0]}，条款号是否有误？）" if elsewhere else ""
+        self.problem(("clause_text",),
+                     f"clause_text is not a quote of clause {self.rule.clause}: "
+                     f"{missing[0]!r} is not in its text{en}",
+                     f"clause_text 不是条款 {self.rule.clause} 的原文：{missing[0]!r} "
+                     f"不在该条款中{zh}", "clause_text")
 
     def available_names(self) -> set[str]:
         names = {"as_of", "id", "item", "supplier_id", "rule", "clause"}
@@ -547,6 +872,19 @@ class _RuleChecker:
         names.update(self.rule.parameters)
         names.update(self.rule.evidence)
         return names
+
+
+def _hint(guess: str | None) -> tuple[str, str]:
+    """The " (did you mean ...?)" tail of a message, in English and Chinese."""
+    if guess is None:
+        return "", ""
+    return f" (did you mean {guess!r}?)", f"（是否应为 {guess!r}？）"
+
+
+def _quote_fragments(quote: str) -> list[str]:
+    """The pieces of a quotation between ellipses, without their edge punctuation."""
+    pieces = re.split(r"……|…|\.\.\.", quote)
+    return [p.strip().strip("。；;，,、：:") for p in pieces if p.strip().strip("。；;，,、：:")]
 
 
 def _fields_of(collection: str) -> set[str]:

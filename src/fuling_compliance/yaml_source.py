@@ -10,8 +10,9 @@ Limits (each a :class:`~fuling_compliance.errors.Problem`, never a traceback):
 * size: ``DEFAULT_MAX_BYTES`` (64 MiB) unless overridden (``max_bytes`` or the
   ``FULING_MAX_BYTES`` environment variable);
 * nesting: ``MAX_DEPTH`` (32) levels;
-* aliases: ``MAX_ALIASES`` (100) alias uses per document — a "billion laughs" alias
-  bomb is refused before it is expanded;
+* aliases: ``MAX_ALIASES`` (100) alias uses per document, and at most
+  ``MAX_ALIAS_EXPANSION`` (100,000) nodes added by expanding them — a "billion laughs"
+  alias bomb is refused before it is expanded;
 * duplicate keys in a mapping are an error, not a silent overwrite.
 """
 
@@ -30,8 +31,10 @@ from .errors import Problem
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 MAX_DEPTH = 32
 MAX_ALIASES = 100
+MAX_ALIAS_EXPANSION = 100_000
 
 Pos = tuple[int, int]
+_PLAIN_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
 
 
 class PosDict(dict[str, Any]):
@@ -109,9 +112,38 @@ class _Loader(yaml.SafeLoader):
             self._depth -= 1
 
     def construct_document(self, node: Node) -> Any:
+        sizes: dict[int, int] = {}
+        distinct = 0
+
+        def size(n: Node) -> int:
+            nonlocal distinct
+            key = id(n)
+            if key not in sizes:
+                distinct += 1
+                sizes[key] = 1  # provisional (cycles are refused by the composer)
+                children: list[Node] = []
+                if isinstance(n, MappingNode):
+                    for k, v in n.value:
+                        children.extend((k, v))
+                elif isinstance(n, SequenceNode):
+                    children = list(n.value)
+                sizes[key] = 1 + sum(size(c) for c in children)
+            return sizes[key]
+
+        if size(node) - distinct > MAX_ALIAS_EXPANSION:
+            raise self._refuse(
+                node,
+                "alias_expansion",
+                f"aliases would expand the document by more than {MAX_ALIAS_EXPANSION} nodes: "
+                "refused (alias bomb)",
+                f"别名展开后超过 {MAX_ALIAS_EXPANSION} 个节点，拒绝读取（别名炸弹）",
+            )
         return self._build(node)
 
     def _build(self, node: Node) -> Any:
+        if isinstance(node, (MappingNode, SequenceNode)) and node.tag not in _PLAIN_TAGS:
+            raise self._refuse(node, "syntax", f"YAML tag {node.tag!r} is not allowed",
+                               f"不允许使用 YAML 标签 {node.tag!r}")
         if isinstance(node, MappingNode):
             result = PosDict()
             result.pos = _mark(node)

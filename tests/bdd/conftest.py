@@ -6,7 +6,7 @@ Scenarios build fact sets from data tables through the public API
 Chinese labels of :mod:`fuling_compliance.labels` (or field keys); an empty cell leaves
 the field out (unknown, or "has not happened" for event timestamps); 是/否 are booleans;
 enumeration values may be written with their Chinese labels; list cells are separated
-by 、 or commas.
+by 、 or commas (``无``: an empty list).
 """
 
 from __future__ import annotations
@@ -88,6 +88,8 @@ def _cell(collection: str, field: str, text: str) -> Any:
             return False
         return text
     if kind == "list":
+        if text == "无":  # an empty (known) list, as in the spreadsheet template
+            return []
         return [value_for_label(v.strip()) for v in re.split(r"[、,，]", text) if v.strip()]
     if kind == "enum":
         return value_for_label(text)

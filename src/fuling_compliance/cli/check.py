@@ -47,12 +47,14 @@ def parse_as_of(_ctx: click.Context, _param: click.Parameter, value: str | None
 def check(facts: tuple[Path, ...], rules_paths: tuple[Path, ...], as_of: dt.datetime | None,
           fmt: str, output: Path | None, fail_on: str, all_outcomes: bool,
           max_bytes: int | None, lang: str) -> None:
-    """Check FACTS (YAML/JSON files) against the rules. / 检查事实数据。"""
+    """Check FACTS (YAML/JSON files, .xlsx workbooks, CSV folders). / 检查事实数据。"""
     ruleset = load_rules(list(rules_paths) or None)
     factset = load_facts(list(facts), max_bytes=max_bytes)
     for warning in factset.warnings:
         console_err().print(f"warning: {warning}")
-    report = evaluate(ruleset, factset, as_of, all_outcomes=all_outcomes)
+    # junit/html/markdown show every evaluated subject (a testcase each, the scorecard)
+    every = all_outcomes or fmt in ("junit", "html", "markdown")
+    report = evaluate(ruleset, factset, as_of, all_outcomes=every)
     if fmt == "table":
         print_table(report, lang)
     else:

@@ -1,0 +1,525 @@
+"""Benchmark: ``evaluate`` vs raw durable_rules vs a hand-written checker, same data.
+
+    python benchmarks/run.py --sizes 10000,100000,1000000 [--seed 1]
+    python benchmarks/run.py --profile 100000          # where evaluate's time goes
+
+For each size, one generated fact set (``generate.py``) is loaded once, then three
+things are measured one after the other in this process:
+
+1. **evaluate** — ``fuling_compliance.evaluate(rules, facts, as_of)`` end to end from
+   the loaded fact set: normalising, the engine, the report (fail and
+   insufficient_data findings, as the CLI produces them).
+2. **raw durable_rules** — the same compiled rulesets (``rules.compiled``, cut by
+   ``evaluate.chunks``) and the same engine facts (``normalise.Normaliser``, the same
+   partitions, the commission broadcast) driven through ``durable_rules_engine``
+   directly: one ruleset per chunk, one ``assert_facts`` per partition, the gate, a
+   minimal action drain, ``delete_state``; no batching, no stored-fact checks, no
+   per-firing state updates. Identities are precomputed (outside the timing) so that
+   no two collide, as the engine's must. Building the engine facts is *not* in this
+   time (it is shown apart as "facts built"): this is the floor for anything built on
+   durable_rules.
+3. **oracle** — ``oracle.check(facts, as_of)``, the plain Python checker.
+
+Each line shows seconds, records per second and the peak resident set size during
+that measurement (the kernel's high-water mark, reset before each measurement through
+``/proc/self/clear_refs``; where that is not possible each measurement runs in a forked
+child and the peak is the child's). Then the ratios evaluate/raw and evaluate/oracle,
+the growth of each time from one size to the next, and a check that the oracle and
+the engine give the same outcomes on that data (evaluate's findings and per-rule
+counts, and every outcome of the raw run): a check, not a timing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import datetime as dt
+import gc
+import itertools
+import json
+import multiprocessing
+import os
+import pstats
+import re
+import resource
+import sys
+import time
+import uuid
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import durable_rules_engine
+
+from fuling_compliance import FactSet, Report, RuleSet, evaluate, load_facts_data, load_rules
+from fuling_compliance.compile import engine_fields
+from fuling_compliance.engine import fnv1_32
+from fuling_compliance.evaluate import PRECEDENCE, chunks
+from fuling_compliance.facts_model import COLLECTIONS
+from fuling_compliance.normalise import (
+    COMMISSION_PARTITION,
+    ENGINE_ID,
+    KIND,
+    PARTITION,
+    RECORD_ID,
+    Normaliser,
+)
+from fuling_compliance.rules_schema import SUBJECT
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import generate
+import oracle
+
+T = TypeVar("T")
+Key = tuple[str, str, str | None]
+NEVER_KIND = "__never__"
+MEASURES = ("evaluate", "raw", "oracle")
+LABELS = {"evaluate": "(1) evaluate", "raw": "(2) raw durable_rules", "oracle": "(3) oracle"}
+
+
+# ----------------------------------------------------------------------------- memory
+def _status_kb(name: str) -> int:
+    text = Path("/proc/self/status").read_text()
+    found = re.search(rf"^{name}:\s+(\d+) kB", text, re.M)
+    return int(found.group(1)) if found else 0
+
+
+def _can_reset_peak() -> bool:
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+        return True
+    except OSError:
+        return False
+
+
+def rss_mb() -> float:
+    return _status_kb("VmRSS") / 1024 if Path("/proc/self/status").exists() else 0.0
+
+
+@dataclass
+class Measure:
+    seconds: float  # wall
+    cpu: float  # this process's CPU time (user + system)
+    peak_mb: float
+    base_mb: float
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def measure(fn: Callable[[], T], isolate: bool) -> tuple[T | None, Measure]:
+    """Run ``fn`` once: its result, wall time and peak RSS."""
+    gc.collect()
+    if isolate:
+        return None, _forked(fn)
+    Path("/proc/self/clear_refs").write_text("5")  # reset VmHWM to the current RSS
+    base = rss_mb()
+    start, cpu = time.perf_counter(), time.process_time()
+    result = fn()
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    return result, Measure(seconds, cpu, _status_kb("VmHWM") / 1024, base)
+
+
+def _forked(fn: Callable[[], Any]) -> Measure:
+    ctx = multiprocessing.get_context("fork")
+    parent, child = ctx.Pipe()
+
+    def target() -> None:
+        base = rss_mb()
+        start, cpu = time.perf_counter(), time.process_time()
+        fn()
+        seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        child.send((seconds, cpu, peak, base))
+
+    proc = ctx.Process(target=target)
+    proc.start()
+    seconds, cpu, peak, base = parent.recv()
+    proc.join()
+    return Measure(seconds, cpu, peak, base)
+
+
+# ----------------------------------------------------------------------------- loading
+def load(doc: dict[str, Any], loader: str) -> FactSet:
+    """The fact set, through every validation and integrity check of the loader.
+
+    ``data`` is ``load_facts_data`` (which re-parses the document as JSON text with
+    PyYAML to know line numbers: slow at scale); ``fast`` feeds the same loader the
+    Python data directly, with record numbers as positions.
+    """
+    if loader == "data":
+        return load_facts_data(doc)
+    from fuling_compliance import facts_load
+    from fuling_compliance.yaml_source import PosDict, PosList
+
+    counter = itertools.count(1)
+
+    def positioned(value: Any) -> Any:
+        if isinstance(value, dict):
+            out = PosDict((k, positioned(v)) for k, v in value.items())
+            out.key_pos = {}
+            out.pos = (next(counter), 1)
+            return out
+        if isinstance(value, list):
+            items = PosList(positioned(v) for v in value)
+            items.item_pos = [getattr(v, "pos", (1, 1)) for v in items]
+            return items
+        return value
+
+    try:
+        return facts_load._load([("<data>", lambda: (positioned(doc), []))])
+    except (AttributeError, TypeError):  # the private loader changed: use the public one
+        return load_facts_data(doc)
+
+
+# ----------------------------------------------------------------------------- raw durable
+def collision_free_ids(n: int) -> list[str]:
+    """``n`` engine identities whose durable_rules hashes are all distinct."""
+    seen: set[int] = set()
+    ids: list[str] = []
+    for i in itertools.count(1):
+        candidate = f"f{i:x}"
+        h = fnv1_32(candidate)
+        if h not in seen:
+            seen.add(h)
+            ids.append(candidate)
+            if len(ids) == n:
+                return ids
+    raise AssertionError("unreachable")
+
+
+@dataclass
+class RawResult:
+    outcomes: dict[Key, str]
+    durable_seconds: float
+    durable_cpu: float
+    build_seconds: float
+    firings: int
+    errors: list[str]
+
+
+def raw_durable(rules: RuleSet, facts: FactSet, as_of: dt.datetime, ids: list[str]) -> RawResult:
+    """The compiled rules on durable_rules, driven as directly as its API allows."""
+    compiled = rules.compiled
+    normaliser = Normaliser(facts, rules.calendar)
+    gate = normaliser.gate(as_of)
+    names: dict[str, tuple[str, str | None, str]] = {}
+    firings: list[tuple[str, str]] = []
+    errors: list[str] = []
+    durable_seconds = durable_cpu = build_seconds = 0.0
+    for chunk in chunks(compiled):
+        start = time.perf_counter()
+        fields = engine_fields(chunk)
+        broadcast = any(rel.collection == "commission"
+                        for c in chunk for rel in c.rule.related.values())
+        partitions: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for collection in COLLECTIONS:
+            if collection not in fields:
+                continue
+            wanted = fields[collection]
+            for record in facts.records(collection):
+                partitions[normaliser.partition(collection, record)].append(
+                    normaliser.engine_fact(collection, record, wanted))
+        if broadcast and facts.commission is not None:
+            commission = normaliser.engine_fact("commission", facts.commission,
+                                                fields["commission"])
+            for sid in list(partitions):
+                if sid != COMMISSION_PARTITION:
+                    partitions[sid].append(dict(commission))
+        for sid, items in partitions.items():
+            for engine_id, fact in zip(ids, items, strict=False):
+                fact[ENGINE_ID] = engine_id
+                fact[PARTITION] = sid
+        gates = {sid: {**gate, ENGINE_ID: ids[len(items)], PARTITION: sid}
+                 for sid, items in partitions.items()}
+        definitions: dict[str, Any] = {}
+        for c in chunk:
+            for name, (outcome, item, definition) in c.definitions.items():
+                definitions[name] = definition
+                names[name] = (c.rule.id, item, outcome)
+        kinds = sorted(fields)
+        definitions["__sink__"] = {"all": [{"never": {KIND: NEVER_KIND}},
+                                           {"x": {"$or": [{KIND: k} for k in kinds]}}]}
+        build_seconds += time.perf_counter() - start
+
+        start, cpu = time.perf_counter(), time.process_time()
+        handle = durable_rules_engine.create_ruleset(f"raw_{uuid.uuid4().hex}",
+                                                     json.dumps(definitions))
+        try:
+            for sid in sorted(partitions):
+                try:
+                    durable_rules_engine.assert_facts(handle, json.dumps(partitions[sid]))
+                    durable_rules_engine.assert_facts(handle, json.dumps([gates[sid]]))
+                except Exception as exc:  # counted, not checked: this is the floor
+                    errors.append(f"{sid}: {exc}")
+                _drain(handle, firings)
+                durable_rules_engine.delete_state(handle, sid)
+        finally:
+            durable_rules_engine.delete_ruleset(handle)
+        durable_seconds += time.perf_counter() - start
+        durable_cpu += time.process_time() - cpu
+        del partitions, gates
+    outcomes: dict[Key, str] = {}
+    for rule_name, subject in firings:
+        if rule_name not in names:
+            continue
+        rule_id, item, outcome = names[rule_name]
+        key = (rule_id, subject, item)
+        if PRECEDENCE[outcome] > PRECEDENCE.get(outcomes.get(key, ""), -1):
+            outcomes[key] = outcome
+    return RawResult(outcomes, durable_seconds, durable_cpu, build_seconds, len(firings),
+                     errors)
+
+
+def _drain(handle: int, firings: list[tuple[str, str]]) -> None:
+    """Take every pending action: record (rule, subject), complete it, next."""
+    loads = json.loads
+    while True:
+        started = durable_rules_engine.start_action(handle)
+        if not started:
+            return
+        message, action = started[1], started[2]
+        while message:
+            for rule_name, frame in loads(message).items():
+                firings.append((rule_name, frame[SUBJECT][RECORD_ID]))
+            message = durable_rules_engine.complete_and_start_action(handle, action)
+
+
+# ----------------------------------------------------------------------------- the check
+def compare(expected: dict[Key, str], report: Report | None,
+            raw: dict[Key, str] | None) -> list[str]:
+    """Differences between the oracle and the engine (empty: they agree)."""
+    problems: list[str] = []
+    if report is not None:
+        found = {(f.rule, f.subject.id, f.item): f.status for f in report.findings}
+        flagged = {k: v for k, v in expected.items() if v in ("fail", "insufficient_data")}
+        bad = Counter(k[0] for k in found.keys() | flagged.keys()
+                      if found.get(k) != flagged.get(k))
+        counts: Counter[tuple[str, str]] = Counter((k[0], v) for k, v in expected.items())
+        for summary in report.rules:
+            for status in ("pass", "fail", "insufficient_data", "not_applicable"):
+                have = getattr(summary, "pass_" if status == "pass" else status)
+                if have != counts[(summary.id, status)]:
+                    bad[summary.id] += abs(have - counts[(summary.id, status)])
+        problems += [f"evaluate {rule}: {n} differences" for rule, n in sorted(bad.items())]
+    if raw is not None:
+        bad = Counter(k[0] for k in expected.keys() | raw.keys() if expected.get(k) != raw.get(k))
+        problems += [f"raw {rule}: {n} differences" for rule, n in sorted(bad.items())]
+    return problems
+
+
+# ----------------------------------------------------------------------------- driver
+@dataclass
+class SizeResult:
+    records: int
+    generate_s: float
+    load_s: float
+    measures: dict[str, Measure]
+    check: list[str]
+    outcomes: int
+
+
+def bench_size(n: int, seed: int, rules: RuleSet, loader: str, only: tuple[str, ...],
+               isolate: bool, ids: list[str]) -> SizeResult:
+    start = time.perf_counter()
+    doc = generate.generate(n, seed)
+    generate_s = time.perf_counter() - start
+    start = time.perf_counter()
+    facts = load(doc, loader)
+    load_s = time.perf_counter() - start
+    del doc
+    as_of = generate.AS_OF
+    measures: dict[str, Measure] = {}
+    report: Report | None = None
+    raw: RawResult | None = None
+    expected: dict[Key, str] | None = None
+    if "evaluate" in only:
+        report, measures["evaluate"] = measure(lambda: evaluate(rules, facts, as_of), isolate)
+        _progress(n, "evaluate", measures["evaluate"])
+    if "raw" in only:
+        raw, measures["raw"] = measure(lambda: raw_durable(rules, facts, as_of, ids), isolate)
+        if raw is not None:
+            measures["raw"].extra = {"durable_s": raw.durable_seconds,
+                                     "durable_cpu": raw.durable_cpu,
+                                     "build_s": raw.build_seconds, "firings": raw.firings,
+                                     "errors": len(raw.errors)}
+        _progress(n, "raw", measures["raw"])
+    if "oracle" in only:
+        expected, measures["oracle"] = measure(
+            lambda: oracle.check(facts, as_of, calendar=rules.calendar), isolate)
+        _progress(n, "oracle", measures["oracle"])
+    if expected is None and not isolate:
+        expected = oracle.check(facts, as_of, calendar=rules.calendar)
+    check = (compare(expected, report, raw.outcomes if raw else None)
+             if expected is not None and not isolate else ["not checked (--isolate)"])
+    if raw is not None and raw.errors:
+        check.append(f"raw: {len(raw.errors)} partition(s) raised, e.g. {raw.errors[0]}")
+    return SizeResult(facts.count(), generate_s, load_s, measures, check,
+                      len(expected) if expected else 0)
+
+
+def _progress(n: int, name: str, m: Measure) -> None:
+    print(f"  [{n:>9,}] {LABELS[name]:<22} {m.seconds:9.2f} s wall {m.cpu:9.2f} s CPU   "
+          f"peak {m.peak_mb:8.0f} MB   load {os.getloadavg()[0]:.1f}", file=sys.stderr,
+          flush=True)
+
+
+def seconds_of(name: str, m: Measure) -> float:
+    """The wall time a measurement stands for (raw: durable_rules' own work only)."""
+    return float(m.extra.get("durable_s", m.seconds)) if name == "raw" else m.seconds
+
+
+def cpu_of(name: str, m: Measure) -> float:
+    """The CPU time a measurement stands for (raw: durable_rules' own work only)."""
+    return float(m.extra.get("durable_cpu", m.cpu)) if name == "raw" else m.cpu
+
+
+def table(results: list[SizeResult]) -> str:
+    lines = ["| records | measurement | wall s | CPU s | records/s | peak RSS MB "
+             "| RSS before MB |", "|---:|---|---:|---:|---:|---:|---:|"]
+    for r in results:
+        for name in MEASURES:
+            m = r.measures.get(name)
+            if m is None:
+                continue
+            s = seconds_of(name, m)
+            lines.append(f"| {r.records:,} | {LABELS[name]} | {s:.2f} | {cpu_of(name, m):.2f} "
+                         f"| {r.records / s:,.0f} | {m.peak_mb:,.0f} | {m.base_mb:,.0f} |")
+    lines += ["", "| records | (1)/(2) wall (CPU) | (1)/(3) wall (CPU) | raw: facts built s "
+              "| raw: firings | generate s | load s | oracle == engine |",
+              "|---:|---:|---:|---:|---:|---:|---:|---|"]
+    for r in results:
+        ev, raw, orc = (r.measures.get(k) for k in MEASURES)
+        ratio_raw = (f"{ev.seconds / seconds_of('raw', raw):.2f} "
+                     f"({ev.cpu / cpu_of('raw', raw):.2f})" if ev and raw else "—")
+        ratio_orc = (f"{ev.seconds / orc.seconds:.1f} ({ev.cpu / orc.cpu:.1f})"
+                     if ev and orc else "—")
+        built = f"{raw.extra['build_s']:.2f}" if raw and raw.extra else "—"
+        fired = f"{raw.extra['firings']:,}" if raw and raw.extra else "—"
+        ok = (f"yes ({r.outcomes:,} outcomes)" if not r.check
+              else "NO: " + "; ".join(r.check[:6]))
+        lines.append(f"| {r.records:,} | {ratio_raw} | {ratio_orc} | {built} | {fired} "
+                     f"| {r.generate_s:.1f} | {r.load_s:.1f} | {ok} |")
+    if len(results) > 1:
+        lines += ["", "| growth | records × | " + " | ".join(LABELS[k] + " wall (CPU) ×"
+                                                          for k in MEASURES) + " |",
+                  "|---|---:|" + "---:|" * len(MEASURES)]
+        for a, b in itertools.pairwise(results):
+            cells = []
+            for name in MEASURES:
+                ma, mb = a.measures.get(name), b.measures.get(name)
+                cells.append(f"{seconds_of(name, mb) / seconds_of(name, ma):.1f} "
+                             f"({cpu_of(name, mb) / cpu_of(name, ma):.1f})"
+                             if ma and mb else "—")
+            lines.append(f"| {a.records:,} → {b.records:,} | {b.records / a.records:.1f} | "
+                         + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------- profile
+#: (label, regular expression on "file:function") for the profile breakdown
+PROFILE_GROUPS = (
+    ("normalise (engine facts)", r"normalise\.py"),
+    ("durable_rules C calls", r"durable_rules_engine|method '(assert_facts|start_action|"
+                              r"complete_and_start_action|delete_state|create_ruleset|"
+                              r"delete_ruleset|update_state|get_facts)'"),
+    ("durable_rules Python layer", r"durable[/\\]engine\.py"),
+    ("engine adapter (ids, batches, drain)", r"fuling_compliance[/\\]engine\.py"),
+    ("json encode/decode", r"json[/\\]|method 'dumps'|method 'loads'|_json"),
+    ("report (findings, messages)", r"report\.py|evaluate\.py:\d+\((_report|_finding|_fill|"
+                                    r"_display|_json_value|_between|_supplier_of|"
+                                    r"_related_record)"),
+    ("pydantic (report models)", r"pydantic"),
+    ("typing (field_kinds per finding)", r"typing\.py|method 'compile'"),
+)
+
+
+def profile(n: int, seed: int, rules: RuleSet, loader: str, top: int) -> str:
+    facts = load(generate.generate(n, seed), loader)
+    gc.collect()
+    prof = cProfile.Profile()
+    start = time.perf_counter()
+    prof.enable()
+    evaluate(rules, facts, generate.AS_OF)
+    prof.disable()
+    wall = time.perf_counter() - start
+    stats = pstats.Stats(prof)
+    raw: dict[Any, Any] = stats.stats  # type: ignore[attr-defined]
+    total = sum(v[2] for v in raw.values())
+    groups: Counter[str] = Counter()
+    for (file, line, func), (_, _, tottime, _, _) in raw.items():
+        where = f"{file}:{line}({func})"
+        label = next((name for name, pattern in PROFILE_GROUPS if re.search(pattern, where)),
+                     "other")
+        groups[label] += tottime
+    cumulative = {f"{Path(k[0]).name}:{k[2]}": v[3] for k, v in raw.items()}
+    lines = [f"evaluate on {facts.count():,} records: {wall:.1f} s wall under cProfile "
+             f"(profiled self time {total:.1f} s)", "", "self time by layer:"]
+    lines += [f"  {name:<38} {t:8.1f} s  {100 * t / total:5.1f} %"
+              for name, t in groups.most_common()]
+    lines += ["", "cumulative time of the main steps:"]
+    for label, key in (("_run (normalise + engine)", "evaluate.py:_run"),
+                       ("  _run_chunk", "evaluate.py:_run_chunk"),
+                       ("    Normaliser.engine_fact", "normalise.py:engine_fact"),
+                       ("    EngineRun.evaluate_partition", "engine.py:evaluate_partition"),
+                       ("      _assert", "engine.py:_assert"),
+                       ("      _drain", "engine.py:_drain"),
+                       ("      IdAllocator.next", "engine.py:next"),
+                       ("_check_complete", "evaluate.py:_check_complete"),
+                       ("_report", "evaluate.py:_report")):
+        if key in cumulative:
+            lines.append(f"  {label:<38} {cumulative[key]:8.1f} s")
+    lines += ["", f"top {top} functions by self time:"]
+    for (file, line, func), (calls, _, tottime, cum, _) in sorted(
+            raw.items(), key=lambda kv: -kv[1][2])[:top]:
+        lines.append(f"  {tottime:8.2f} s self {cum:8.2f} s cum {calls:>10,} calls  "
+                     f"{Path(file).name}:{line}({func})")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", default="10000,100000", help="records, comma separated")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--only", default=",".join(MEASURES),
+                        help="measurements to run: evaluate,raw,oracle")
+    parser.add_argument("--loader", choices=("fast", "data"), default="fast",
+                        help="fast: the loader's checks on Python data (default); "
+                        "data: load_facts_data (adds PyYAML re-parsing, slow at scale)")
+    parser.add_argument("--isolate", action="store_true",
+                        help="run each measurement in a forked child (no outcome check)")
+    parser.add_argument("--json", help="also write the results to this file")
+    parser.add_argument("--profile", type=int, metavar="N",
+                        help="profile evaluate on N records instead of benchmarking")
+    parser.add_argument("--top", type=int, default=20, help="functions listed by --profile")
+    args = parser.parse_args(argv)
+    rules = load_rules()
+    _ = rules.compiled
+    if args.profile:
+        print(profile(args.profile, args.seed, rules, args.loader, args.top))
+        return 0
+    sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s]
+    only = tuple(m for m in args.only.split(",") if m in MEASURES)
+    isolate = args.isolate or not _can_reset_peak()
+    ids = collision_free_ids(max(sizes) + 10) if "raw" in only else []
+    print(f"fuling-compliance benchmark: sizes {sizes}, seed {args.seed}, loader {args.loader}, "
+          f"{os.cpu_count()} CPU(s), Python {sys.version.split()[0]}"
+          f"{', isolated measurements' if isolate else ''}", file=sys.stderr)
+    results = []
+    for n in sizes:
+        results.append(bench_size(n, args.seed, rules, args.loader, only, isolate, ids))
+    print(table(results))
+    if args.json:
+        Path(args.json).write_text(json.dumps([{
+            "records": r.records, "generate_s": r.generate_s, "load_s": r.load_s,
+            "check": r.check, "outcomes": r.outcomes,
+            "measures": {k: {"seconds": seconds_of(k, m), "cpu_s": cpu_of(k, m),
+                             "wall_s": m.seconds, "process_cpu_s": m.cpu,
+                             "peak_mb": m.peak_mb, "base_mb": m.base_mb, **m.extra}
+                         for k, m in r.measures.items()},
+        } for r in results], indent=1))
+    return 0 if all(not r.check for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

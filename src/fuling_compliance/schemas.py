@@ -1,0 +1,114 @@
+"""JSON Schemas of the three file formats, generated from the pydantic models.
+
+=========  ==========================================  =================================
+name       describes                                   model
+=========  ==========================================  =================================
+rules      a rule file under ``rules/``                :class:`.rules_model.RuleFile`
+facts      a fact file (YAML or JSON)                  :class:`.facts_model.FactFile`
+report     the JSON report of ``check --format json``  :class:`.report.Report`
+=========  ==========================================  =================================
+
+The repository ships each as ``schemas/<name>.schema.json`` (a test keeps them equal to
+:func:`schema_text`), so an editor with the YAML language server checks a file that
+starts with::
+
+    # yaml-language-server: $schema=../schemas/rules.schema.json
+
+The models are the single source; this module only adds what pydantic cannot say by
+itself and an editor can use: the clause ids of the regulation and the collection
+names as enumerations, "exactly one operator" in a comparison, "plus or minus, not
+both" in a field expression — the same constraints the loader enforces, so a file the
+schema accepts passes the shape checks (the loader still checks fields, types and
+parameters against the facts model, which a schema cannot).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .facts_model import COLLECTIONS, FactFile
+from .regulation import regulation
+from .report import Report
+from .rules_model import COMPARE_OPS, RuleFile
+
+SCHEMA_NAMES: tuple[str, ...] = ("rules", "facts", "report")
+DIALECT = "https://json-schema.org/draft/2020-12/schema"
+#: the first line of a rule file: its schema for the YAML language server
+RULES_MODELINE = "# yaml-language-server: $schema=../schemas/rules.schema.json"
+FACTS_MODELINE = "# yaml-language-server: $schema=../schemas/facts.schema.json"
+
+
+def file_name(name: str) -> str:
+    """The file name a schema is shipped under: ``rules.schema.json``."""
+    return f"{name}.schema.json"
+
+
+def json_schema(name: str) -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) called ``name`` (one of :data:`SCHEMA_NAMES`)."""
+    if name == "rules":
+        schema = _rules_schema()
+        title = "fuling-compliance rules v1"
+    elif name == "facts":
+        schema = FactFile.model_json_schema(by_alias=True)
+        title = "fuling-compliance facts v1"
+    elif name == "report":
+        schema = Report.model_json_schema(by_alias=True, mode="serialization")
+        title = "fuling-compliance report v1"
+    else:
+        raise ValueError(f"unknown schema {name!r}: use one of {', '.join(SCHEMA_NAMES)}")
+    rest = {k: v for k, v in schema.items() if k != "title"}
+    return {"$schema": DIALECT, "title": title, **rest}
+
+
+def schema_text(name: str) -> str:
+    """The schema as the text shipped in ``schemas/`` (stable order, final newline)."""
+    return json.dumps(json_schema(name), ensure_ascii=False, indent=2) + "\n"
+
+
+def _rules_schema() -> dict[str, Any]:
+    schema = RuleFile.model_json_schema(by_alias=True)
+    defs: dict[str, Any] = schema["$defs"]
+    rule = defs["Rule"]["properties"]
+    clauses = list(regulation().clauses)
+    rule["clause"]["enum"] = clauses
+    rule["clause"]["description"] = "Clause id of the regulation, e.g. \"3.2.4\" (quote it)."
+    rule["subject"]["enum"] = list(COLLECTIONS)
+    defs["Related"]["properties"]["collection"]["enum"] = list(COLLECTIONS)
+    # A comparison has exactly one operator; a shift is plus or minus.
+    compare = defs["Compare"]
+    compare["oneOf"] = [{"required": [op]} for op in COMPARE_OPS]
+    defs["FieldExpr"]["not"] = {"required": ["plus", "minus"]}
+    between = defs["Between"]
+    between["oneOf"] = [{"required": [key]} for key in between["properties"]]
+    # The condition union and the value union appear at every use: name them once.
+    condition = rule["fails_when"]["oneOf"]
+    _name_once(schema, "oneOf", condition, "#/$defs/Condition")
+    defs["Condition"] = {"oneOf": condition,
+                         "description": "A mapping with one of all, any, not, present, "
+                                        "absent, exists, none, or field and one operator."}
+    value = compare["properties"]["eq"]["anyOf"]
+    defs["Value"] = {"anyOf": value,
+                     "description": "A literal, {param: NAME}, {item: current} or "
+                                    "{field: FIELD, plus|minus: N, unit: U}."}
+    for op in COMPARE_OPS:
+        compare["properties"][op] = {"$ref": "#/$defs/Value"}
+    return schema
+
+
+def _name_once(node: Any, key: str, body: list[Any], ref: str) -> None:
+    """Replace every inline ``{key: body}`` under ``node`` by a ``$ref`` to ``ref``."""
+    if isinstance(node, dict):
+        for child_key, child in list(node.items()):
+            if isinstance(child, dict) and child.get(key) == body:
+                rest = {k: v for k, v in child.items() if k != key}
+                node[child_key] = {"$ref": ref, **rest}
+            else:
+                _name_once(child, key, body, ref)
+    elif isinstance(node, list):
+        for i, child in enumerate(node):
+            if isinstance(child, dict) and child.get(key) == body:
+                rest = {k: v for k, v in child.items() if k != key}
+                node[i] = {"$ref": ref, **rest}
+            else:
+                _name_once(child, key, body, ref)
