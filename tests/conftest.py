@@ -7,6 +7,7 @@ the regulation (``@条款3.2.4``).
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 
@@ -26,13 +27,19 @@ def feature_tags() -> set[str]:
     return tags
 
 
-def allowed_tag(tag: str) -> bool:
+@functools.cache
+def rule_ids() -> frozenset[str]:
     from fuling_compliance import load_rules
+
+    return frozenset(r.id for r in load_rules())
+
+
+def allowed_tag(tag: str) -> bool:
     from fuling_compliance.regulation import regulation
 
     if tag.startswith("条款"):
         return tag.removeprefix("条款") in regulation().clauses
-    return tag in {r.id for r in load_rules()}
+    return tag in rule_ids()
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -21,6 +21,7 @@ day E exactly when ``end(E) <= start(S) + 2N``.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -98,7 +99,7 @@ class WorkingCalendar:
 
 
 def _package_last_year() -> int:
-    known = [d.year for d in chinese_calendar.holidays]
+    known: list[int] = [d.year for d in chinese_calendar.holidays]
     return max(known)
 
 
@@ -115,7 +116,13 @@ def load_calendar_files(paths: Iterable[Path]) -> tuple[WorkingCalendar, list[Pr
         if parsed is not None:
             year, holidays, workdays = parsed
             extra[year] = (holidays, workdays)
-    return WorkingCalendar(extra), problems
+    return (WorkingCalendar(extra) if extra else official_calendar()), problems
+
+
+@functools.cache
+def official_calendar() -> WorkingCalendar:
+    """The package's calendar alone (built once per process)."""
+    return WorkingCalendar()
 
 
 def _parse_year(

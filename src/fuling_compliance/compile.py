@@ -29,6 +29,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .facts_model import DEFINITE_NULL_FIELDS
 from .normalise import (
     ENGINE_ID,
     KIND,
@@ -54,7 +55,6 @@ from .rules_model import (
     Rule,
     UnitField,
 )
-from .facts_model import DEFINITE_NULL_FIELDS
 from .rules_schema import GATE, SUBJECT, FieldInfo, RuleContext
 
 GATE_KIND = "__gate__"
@@ -129,7 +129,7 @@ def _contradictory(conj: Conj) -> bool:
             return True
         if kind == "none" and any(ref[0] == lit[1] for other in conj for ref in _refs_of(other)):
             return True
-        if kind in ("cmp", "eqv") and lit[0:1] + (_NEG[lit[1]],) + lit[2:] in conj:
+        if kind in ("cmp", "eqv") and (*lit[0:1], _NEG[lit[1]], *lit[2:]) in conj:
             return True
         if kind == "eqv" and lit[1] == "eq" and not isinstance(lit[3], tuple):
             for other in conj:
@@ -364,6 +364,8 @@ def _with_nulls(t: DNF, f: DNF, refs: list[Ref], env: _Env) -> tuple[DNF, DNF, D
     u = _unknown_of(others)
     if definite:
         u = _and(u, *[_single(("present", r)) for r in definite])
+        # a related record that does not exist: its fields are unknown, definite or not
+        u = _or(u, *[_single(("none", r[0])) for r in definite if r[0] != SUBJECT])
     return t, f, u
 
 
@@ -501,7 +503,7 @@ def _scaled(amount: Any, unit: str | None, scale: str) -> int | float:
         return amount  # type: ignore[no-any-return]
     if scale == "second":
         seconds = amount * _SECONDS.get(unit or "minutes", 1) if unit else amount
-        return int(seconds) if float(seconds).is_integer() else seconds  # type: ignore[no-any-return]
+        return int(seconds) if float(seconds).is_integer() else seconds
     if scale == "minute":
         return amount * (60 if unit == "hours" else 1)  # type: ignore[no-any-return]
     return amount  # type: ignore[no-any-return]

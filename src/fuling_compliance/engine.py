@@ -120,8 +120,11 @@ class EngineRun:
         alias = self._subject_alias
 
         def run(c: Any) -> None:
-            fact = c._m[alias]
-            self._firings.append(Firing(name, fact[RECORD_ID], fact[PARTITION]))
+            try:
+                fact = c._m[alias]
+                self._firings.append(Firing(name, fact[RECORD_ID], fact[PARTITION]))
+            except Exception as exc:  # durable_rules would swallow it into the state
+                self._errors.append(f"{name}: {exc!r}")
 
         return run
 
@@ -142,7 +145,12 @@ class EngineRun:
                     self._assert(batch)
                 self._assert([gate_fact])
                 stored = self._stored_count(partition)
-            finally:
+                self._check_state(partition)
+            except EngineError:
+                # after a refused batch, delete_state crashes the C extension; the
+                # state is freed with the whole ruleset by close()
+                raise
+            else:
                 self._delete_state(partition)
         expected = len(stamped) + 1
         if stored != expected:
@@ -163,7 +171,10 @@ class EngineRun:
             raise EngineError("durable_rules did not handle a fact (no rule matches it)") from exc
         except Exception as exc:
             raise EngineError(f"durable_rules refused a fact: {exc}") from exc
-        self._drain()
+        finally:
+            # always run what the batch made pending: deleting a state with pending
+            # actions after a failed batch corrupts the C heap ("double free")
+            self._drain()
 
     def _drain(self) -> None:
         """Run every pending action now, on this thread."""
@@ -180,6 +191,15 @@ class EngineRun:
             self._ruleset._flush_actions(
                 json.loads(result[0]), {"message": json.loads(result[1])}, result[2], complete
             )
+
+    def _check_state(self, partition: str) -> None:
+        """durable_rules records an exception raised in an action in the state; surface it."""
+        try:
+            state = self._ruleset.get_state(partition)
+        except Exception:
+            return
+        if state.get("exception"):
+            self._errors.append(str(state["exception"]))
 
     def _stored_count(self, partition: str) -> int:
         try:

@@ -22,7 +22,16 @@ from .calendar import WorkingCalendar
 from .compile import CompiledRule, engine_fields, gate_fields
 from .engine import engine_run
 from .errors import CalendarError, EngineError
-from .facts_model import CHONGQING, COLLECTIONS, SUBJECT_TYPES, FactSet, Record, field_kinds
+from .facts_model import (
+    CHONGQING,
+    COLLECTIONS,
+    DEFINITE_NULL_FIELDS,
+    SUBJECT_TYPES,
+    FactSet,
+    Record,
+    field_kinds,
+)
+from .labels import VALUE_LABELS
 from .normalise import COMMISSION_PARTITION, Normaliser, local_date
 from .report import (
     STATUSES,
@@ -36,9 +45,8 @@ from .report import (
     RuleSummary,
     Subject,
 )
-from .labels import VALUE_LABELS
 from .rules_load import PLACEHOLDER, RuleSet
-from .rules_model import Rule, rule_paths
+from .rules_model import All, Compare, Rule, rule_paths
 
 PRECEDENCE = {"fail": 3, "insufficient_data": 2, "pass": 1, "not_applicable": 0}
 
@@ -187,10 +195,10 @@ def _report(
     normaliser = Normaliser(facts, rules.calendar)
     summaries: list[RuleSummary] = []
     findings: list[Finding] = []
-    totals = dict.fromkeys(STATUSES, 0)
+    totals: dict[str, int] = dict.fromkeys(STATUSES, 0)
     for c in sorted(compiled, key=lambda c: c.rule.id):
         rule = c.rule
-        counts = dict.fromkeys(STATUSES, 0)
+        counts: dict[str, int] = dict.fromkeys(STATUSES, 0)
         for (rule_id, item, subject_id), status in outcomes.items():
             if rule_id != rule.id:
                 continue
@@ -245,10 +253,34 @@ def _related_record(rule: Rule, alias: str, record: Record, item: str | None,
             if have != want:
                 ok = False
                 break
-        if ok:
+        if ok and _where_holds(rel.where, other):
             candidates.append(other)
     candidates.sort(key=lambda r: r.record_id())
     return candidates[0] if candidates else None
+
+
+def _definite_null(rule: Rule, path: str) -> bool:
+    """Whether ``path``'s null has a meaning (an event not happened...), not "unknown"."""
+    alias, _, name = path.rpartition(".")
+    collection = rule.related[alias].collection if alias in rule.related else rule.subject
+    return name in DEFINITE_NULL_FIELDS.get(collection, frozenset())
+
+
+def _where_holds(where: Any, record: Record) -> bool:
+    """For picking the related record a message names: simple ``eq`` filters only.
+
+    The outcome itself always comes from the engine; this only chooses which related
+    record's values a message shows.
+    """
+    if where is None:
+        return True
+    parts: list[Any] = list(where.all) if isinstance(where, All) else [where]
+    for part in parts:
+        simple = isinstance(part, Compare) and part.op == "eq" and isinstance(
+            part.value, (str, int, float, bool))
+        if simple and getattr(record, part.field, None) != part.value:
+            return False
+    return True
 
 
 def _finding(
@@ -288,7 +320,9 @@ def _finding(
         message = Message(zh=_fill(rule.message.zh, values, kinds, "zh"),
                           en=_fill(rule.message.en, values, kinds, "en"))
         if status == "insufficient_data":
-            unknown = [p for p in rule_paths(rule) if evidence.get(p) is None and p != "as_of"]
+            unknown = [p for p in rule_paths(rule)
+                       if evidence.get(p) is None and p != "as_of"
+                       and not _definite_null(rule, p)]
             message = Message(
                 zh=f"数据不足，无法判断“{rule.title.zh}”（未知：{'、'.join(unknown) or '—'}）",
                 en=f"Insufficient data to judge “{rule.title.en}” "

@@ -303,7 +303,9 @@ class Explanation:
             out.append(f"（共判断了 {w.combinations} 种关联记录组合，取最严重的结论）" if zh else
                        f"({w.combinations} combinations of related records judged; the most "
                        "serious outcome counts)")
-        out.append(("说明：" if zh else "Message: ") + (self.message.zh if zh else self.message.en))
+        if self.engine_outcome in ("fail", "insufficient_data"):
+            out.append(("说明：" if zh else "Message: ")
+                       + (self.message.zh if zh else self.message.en))
         return "\n".join(out) + "\n"
 
 
@@ -386,11 +388,13 @@ class Walker:
         self.gate = self.normaliser.gate(self.as_of)
         self._facts: dict[tuple[str, str, str], Any] = {}
         self._pools: dict[str, dict[str, list[Record]]] = {}
-        self._paths: dict[tuple[int, str | None, str], tuple[str, FieldInfo]] = {}
+        self._paths: dict[tuple[Any, ...], tuple[str, FieldInfo]] = {}
 
     def _resolve(self, ctx: RuleContext, path: str) -> tuple[str, FieldInfo]:
-        """``ctx.resolve(path)``, remembered (the facts model does not change)."""
-        key = (id(ctx.rule), ctx.scope, path)
+        """``ctx.resolve(path)``, remembered (it depends only on the collections named)."""
+        rule = ctx.rule
+        key = (rule.subject, tuple((a, r.collection) for a, r in rule.related.items()),
+               ctx.scope, path)
         if key not in self._paths:
             self._paths[key] = ctx.resolve(path)
         return self._paths[key]

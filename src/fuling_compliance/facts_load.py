@@ -10,6 +10,7 @@ problem with file, line, column, collection, record and field.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -55,7 +56,7 @@ def load_facts_data(*documents: Mapping[str, Any], name: str = "<data>") -> Fact
          json.dumps(doc, ensure_ascii=False, indent=1, default=_json_default))
         for i, doc in enumerate(documents)
     ]
-    return _load([(label, lambda text=text: parse_text(text, label)) for label, text in texts])
+    return _load([(label, functools.partial(parse_text, text, label)) for label, text in texts])
 
 
 def _json_default(value: Any) -> Any:
@@ -81,7 +82,7 @@ def load_facts(
         if tabular.is_tabular(p):
             sources.extend(tabular.sources(p))
         else:
-            sources.append((str(p), lambda p=p: read_document(p, max_bytes=max_bytes)))
+            sources.append((str(p), functools.partial(read_document, p, max_bytes=max_bytes)))
     return _load(sources)
 
 
@@ -240,7 +241,7 @@ def _read_record(
         # disclosures have no id in the spec: derive a stable one from file and position
         record = record.model_copy(
             update={"id": f"{getattr(record, 'supplier_id')}:{getattr(record, 'item')}"
-                    f"@{Path(file).name}:{pos[0]}"}
+                    f"@{Path(file).name}#{index + 1}"}
         )
     located[collection].append(_Located(record, file, item.pos, dict(item.key_pos)))
 
@@ -305,7 +306,8 @@ def _integrity(located: dict[str, list[_Located]]) -> list[Problem]:
                     file=x.file, line=line, column=col, collection=collection,
                     record=x.record.record_id(), field=field,
                     message=f"{field} {value!r} refers to no record in {target}",
-                    message_zh=f"{field} {value!r} 在 {target} 中不存在", code="dangling_reference"))
+                    message_zh=f"{field} {value!r} 在 {target} 中不存在",
+                    code="dangling_reference"))
     problems.extend(_same_supplier(located))
     problems.extend(_impossible(located))
     return problems

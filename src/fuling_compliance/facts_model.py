@@ -10,6 +10,7 @@ warnings by the loader.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import types
 import typing
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
@@ -71,7 +72,7 @@ class Record(BaseModel):
 
     def record_id(self) -> str:
         """The subject id of findings about this record."""
-        return str(getattr(self, "id"))  # noqa: B009 - overridden where derived
+        return str(getattr(self, "id"))
 
 
 class Commission(Record):
@@ -138,7 +139,9 @@ class OutletInspection(Record):
     notes: str | None = None
 
 
-Role = Literal["counter", "customer_service", "meter_reader", "construction", "maintenance", "other"]
+Role = Literal[
+    "counter", "customer_service", "meter_reader", "construction", "maintenance", "other"
+]
 
 
 class Staff(Record):
@@ -397,6 +400,7 @@ def _kind(annotation: Any) -> tuple[FieldKind, tuple[str, ...]]:
     raise TypeError(f"unclassified annotation {annotation!r}")
 
 
+@functools.cache
 def field_kinds(collection: str) -> dict[str, tuple[FieldKind, tuple[str, ...]]]:
     """``{field: (kind, allowed values)}`` for one collection (plus derived fields)."""
     model = COLLECTIONS[collection]

@@ -172,10 +172,10 @@ def _first_starts(facts: FactSet) -> dict[str, dt.datetime]:
     """Appointment id -> the start agreed at booking (earliest change's ``from_start``)."""
     earliest: dict[str, tuple[dt.datetime, str, dt.datetime]] = {}
     for change in facts.appointment_changes:
-        at, start = getattr(change, "at"), getattr(change, "from_start")
+        at, start = change.at, change.from_start
         if at is None or start is None:
             continue
-        key = getattr(change, "appointment_id")
+        key = change.appointment_id
         candidate = (at, change.record_id(), start)
         if key not in earliest or candidate < earliest[key]:
             earliest[key] = candidate
@@ -183,9 +183,9 @@ def _first_starts(facts: FactSet) -> dict[str, dt.datetime]:
 
 
 def _supplier_index(facts: FactSet) -> Callable[[str, Record], str]:
-    outlet = {o.record_id(): getattr(o, "supplier_id") for o in facts.outlets}
-    staff = {s.record_id(): getattr(s, "supplier_id") for s in facts.staff}
-    appointment = {a.record_id(): getattr(a, "supplier_id") for a in facts.appointments}
+    outlet = {o.record_id(): o.supplier_id for o in facts.outlets}
+    staff = {s.record_id(): s.supplier_id for s in facts.staff}
+    appointment = {a.record_id(): a.supplier_id for a in facts.appointments}
     parents: dict[str, tuple[dict[str, str], str]] = {
         "outlet_days": (outlet, "outlet_id"),
         "outlet_inspections": (outlet, "outlet_id"),

@@ -88,7 +88,7 @@ class FactsInfo(_Model):
 class Report(_Model):
     """The outcome of evaluating a rule set against a fact set at ``as_of``."""
 
-    format: Literal["fuling-compliance/report/v1"] = REPORT_FORMAT
+    format: Literal["fuling-compliance/report/v1"] = "fuling-compliance/report/v1"
     as_of: dt.datetime
     ruleset: RuleSetInfo
     facts: FactsInfo

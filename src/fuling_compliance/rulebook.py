@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from .coverage import Coverage, Scenario, coverage
-from .facts_model import COLLECTIONS, EVENT_FIELDS, field_kinds
+from .facts_model import COLLECTIONS, DEFINITE_NULL_FIELDS, EVENT_FIELDS, field_kinds
 from .labels import COLLECTION_LABELS, FIELD_LABELS, VALUE_LABELS
 from .regulation import Clause, regulation
 from .rules_load import RuleSet
@@ -193,10 +193,8 @@ def _kind(path: str, rule: Rule, scope: str | None) -> str:
     """The kind of a field (``datetime``, ``int``, ...), ``string`` if it names nothing."""
     if path == "as_of":
         return "datetime"
-    alias, _, name = path.rpartition(".")
-    owner = alias or scope
-    collection = rule.related[owner].collection if owner in rule.related else rule.subject
-    return _kinds(collection).get(name, ("string", ()))[0]
+    name = path.rpartition(".")[2]
+    return _kinds(_collection(path, rule, scope)).get(name, ("string", ()))[0]
 
 
 @cache
@@ -241,14 +239,26 @@ def presence_words(path: str, present: bool, rule: Rule, lang: str = "zh",
                    scope: str | None = None) -> str:
     """``预约时间（booked_at）为空（尚未发生）`` / ``时限（time_limit）已知``."""
     label = field_label(path, rule, lang, scope)
-    event = path.rpartition(".")[2] in EVENT_FIELDS
+    name = path.rpartition(".")[2]
+    event = name in EVENT_FIELDS
+    definite = name in DEFINITE_NULL_FIELDS.get(_collection(path, rule, scope), frozenset())
     if lang != "zh":
         if event:
             return f"{label} has happened" if present else f"{label} is empty (not happened)"
+        if definite:
+            return f"{label} is given" if present else f"{label} is empty (none)"
         return f"{label} is known" if present else f"{label} is unknown (empty)"
     if event:
         return f"{label}有记录" if present else f"{label}为空（尚未发生）"
+    if definite:
+        return f"{label}不为空" if present else f"{label}为空（没有）"
     return f"{label}已知" if present else f"{label}未知（为空）"
+
+
+def _collection(path: str, rule: Rule, scope: str | None) -> str:
+    """The collection a field path of ``rule`` reads."""
+    alias = path.rpartition(".")[0] or scope
+    return rule.related[alias].collection if alias in rule.related else rule.subject
 
 
 def op_word(op: str, kind: str, lang: str = "zh") -> str:

@@ -104,7 +104,8 @@ class Compare(_Strict):
             ops = [k for k in data if k in COMPARE_OPS]
             if len(ops) != 1:
                 raise ValueError(
-                    f"a comparison needs exactly one of {', '.join(COMPARE_OPS)} (found {ops or 'none'})"
+                    f"a comparison needs exactly one of {', '.join(COMPARE_OPS)} "
+                    f"(found {ops or 'none'})"
                 )
         return data
 
@@ -229,7 +230,7 @@ class Between(_Strict):
 
     @property
     def fields(self) -> tuple[str, str]:
-        value = getattr(self, next(iter(self.model_fields_set)))
+        value: tuple[str, str] | None = getattr(self, next(iter(self.model_fields_set)))
         assert value is not None
         return value
 
@@ -294,7 +295,7 @@ def rule_paths(rule: Rule) -> list[str]:
 class RuleFile(_Strict):
     """One YAML file under ``rules/``: the rules of one clause family."""
 
-    format: Literal["fuling-compliance/rules/v1"] = RULES_FORMAT
+    format: Literal["fuling-compliance/rules/v1"] = "fuling-compliance/rules/v1"
     family: str
     title: Text
     version: str = "1"

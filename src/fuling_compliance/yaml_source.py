@@ -88,12 +88,12 @@ class _Loader(yaml.SafeLoader):
             )
         )
 
-    def compose_node(self, parent: Node | None, index: Any) -> Node | None:  # type: ignore[override]
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
         if self.check_event(yaml.AliasEvent):
             self._aliases += 1
             if self._aliases > MAX_ALIASES:
                 raise self._refuse(
-                    self.peek_event(),
+                    self.peek_event(),  # type: ignore[no-untyped-call]
                     "too_many_aliases",
                     f"more than {MAX_ALIASES} YAML aliases: refused (possible alias bomb)",
                     f"YAML 别名超过 {MAX_ALIASES} 个，拒绝读取（可能是别名炸弹）",
@@ -101,13 +101,13 @@ class _Loader(yaml.SafeLoader):
         self._depth += 1
         if self._depth > MAX_DEPTH:
             raise self._refuse(
-                self.peek_event(),
+                self.peek_event(),  # type: ignore[no-untyped-call]
                 "too_deep",
                 f"nesting deeper than {MAX_DEPTH} levels: refused",
                 f"嵌套超过 {MAX_DEPTH} 层，拒绝读取",
             )
         try:
-            return super().compose_node(parent, index)  # type: ignore[no-any-return]
+            return super().compose_node(parent, index)
         finally:
             self._depth -= 1
 
@@ -227,7 +227,8 @@ def read_document(
                 file=name,
                 message=f"file is {size} bytes, over the limit of {limit} "
                 "(raise it with --max-bytes or FULING_MAX_BYTES)",
-                message_zh=f"文件 {size} 字节，超过上限 {limit}（可用 --max-bytes 或 FULING_MAX_BYTES 调整）",
+                message_zh=f"文件 {size} 字节，超过上限 {limit}"
+                "（可用 --max-bytes 或 FULING_MAX_BYTES 调整）",
                 code="too_large",
             )
         ]

@@ -192,3 +192,21 @@ def then_responsible(world: World, rule: str, label: str, subject: str, party: s
     finding = _finding(world, rule, label, subject, None)
     expected = "commission" if party == "区经济信息委" else "supplier"
     assert finding.responsible.type == expected
+
+
+@then(parsers.parse('规则 "{rule}" 对 {label} "{subject}" 的 "{item}" 项说明包含 "{text}"'))
+def then_item_message(world: World, rule: str, label: str, subject: str, item: str,
+                      text: str) -> None:
+    finding = _finding(world, rule, label, subject, value_for_label(item))
+    assert text in finding.message.zh, f"{text!r} not in {finding.message.zh!r}"
+
+
+@then(parsers.parse('规则 "{rule}" 对 {label} "{subject}" 的证据 "{key}" 为 "{value}"'))
+def then_evidence(world: World, rule: str, label: str, subject: str, key: str,
+                  value: str) -> None:
+    finding = _finding(world, rule, label, subject, None)
+    assert key in finding.evidence, f"no evidence {key!r} in {sorted(finding.evidence)}"
+    shown = finding.evidence[key]
+    shown = "未知" if shown is None else ("是" if shown is True else "否" if shown is False
+                                        else str(shown))
+    assert shown == value, f"evidence {key!r} is {shown!r}, expected {value!r}"

@@ -1,13 +1,16 @@
 """``explain``: the outcome it states is the engine's, and its account agrees with it.
 
 The account walks the rule in plain Python; the outcome is durable_rules'. For every
-rule, every subject and every item of the example data (and of a small set of edge
-cases built here), the walk must reach the outcome ``check`` reports.
+rule, every subject and every item of the example data, of a small set of edge cases
+built here and of a generated quarter full of violations and unknowns, the walk must
+reach the outcome ``check`` reports.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -120,10 +123,25 @@ EDGE: dict[str, Any] = {
 }
 
 
+GENERATOR = ROOT / "benchmarks" / "generate.py"
+
+
+def generated() -> FactSet:
+    """A generated quarter with many violations and unknowns (benchmarks/generate.py)."""
+    spec = importlib.util.spec_from_file_location("fuling_bench_generate_explain", GENERATOR)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return load_facts_data(module.generate(800, seed=7, violation_rate=0.2, unknown_rate=0.2))
+
+
 def fact_sets() -> list[Any]:
     sets = [pytest.param(lambda: load_facts_data(EDGE), id="edge-cases")]
     if EXAMPLE.is_file():
         sets.append(pytest.param(lambda: load_facts(EXAMPLE), id="example"))
+    if GENERATOR.is_file():
+        sets.append(pytest.param(generated, id="generated"))
     return sets
 
 

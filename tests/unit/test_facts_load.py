@@ -76,7 +76,8 @@ staff:
 
 def test_problems_across_files_and_duplicate_ids_between_files(tmp_path: Path) -> None:
     a = write(tmp_path, "a.yaml", GOOD)
-    b = write(tmp_path, "b.yaml", "areas:\n  - {id: A1, supplier_id: S1}\n  - {id: A2, supplier_id: S2}\n")
+    b = write(tmp_path, "b.yaml",
+              "areas:\n  - {id: A1, supplier_id: S1}\n  - {id: A2, supplier_id: S2}\n")
     found = problems_of([a, b])
     assert ("b.yaml", 2, 6, "areas", "A1", "id", "duplicate_id") in found
     assert ("b.yaml", 3, 14, "areas", "A2", "supplier_id", "dangling_reference") in found
@@ -89,8 +90,8 @@ def test_collections_concatenate_across_files(tmp_path: Path) -> None:
 
 
 def test_unknown_fields_are_kept_and_warned(tmp_path: Path) -> None:
-    facts = load_facts(write(tmp_path, "f.yaml", GOOD.replace("name: 涪陵供电", "name: x, erp_code: 77")
-                             + "extras: [1]\n"))
+    text = GOOD.replace("name: 涪陵供电", "name: x, erp_code: 77") + "extras: [1]\n"
+    facts = load_facts(write(tmp_path, "f.yaml", text))
     assert facts.suppliers[0].model_extra == {"erp_code": 77}
     assert any("erp_code" in w and ":3:" in w for w in facts.warnings)
     assert any("extras" in w for w in facts.warnings)

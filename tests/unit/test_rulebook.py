@@ -76,7 +76,7 @@ def test_every_condition_form_has_words() -> None:
         "    - 业务类型（utility）为 “供电”（electricity）、“供气”（gas） 之一",
         "  - 业务类型（utility）不是 “供电供气”（both） 中的任何一个",
         "  - 热线受理内容（hotline_accepts）包含当前检查项",
-        "  - 服务热线（hotline）已知",
+        "  - 服务热线（hotline）不为空",
         "  - 公开事项的公开日期（d.published_on）为空（尚未发生）",
         "  - 存在关联记录 d（公开事项：企业编号（supplier_id） = 本记录的编号（id））",
     ]

@@ -26,6 +26,7 @@ from typing import Any
 import click
 from rich.table import Table
 
+from ..errors import Problem
 from .check import parse_as_of
 from .common import console_err, console_out, lang_option, rules_option, write_output
 
@@ -68,7 +69,7 @@ def validate(rules: tuple[Path, ...], fmt: str, lang: str) -> None:
     sys.exit(2 if any(p.code in UNUSABLE for p in problems) else 1)
 
 
-def _problem_json(problem: Any) -> dict[str, Any]:
+def _problem_json(problem: Problem) -> dict[str, Any]:
     return {"file": problem.file, "line": problem.line, "column": problem.column,
             "rule": problem.record, "field": problem.field, "code": problem.code,
             "message": {"zh": problem.message_zh or problem.message, "en": problem.message}}

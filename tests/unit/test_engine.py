@@ -1,0 +1,215 @@
+"""durable_rules' pitfalls, each with the safeguard that handles it.
+
+Every test here fails if its safeguard in ``engine.py``/``compile.py`` is removed.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import durable_rules_engine
+import pytest
+from durable import engine as durable_engine
+
+from fuling_compliance import EngineError
+from fuling_compliance import engine as eng
+from fuling_compliance.engine import EngineRun, IdAllocator, engine_run, fnv1_32
+
+GATE = {"_k": "__gate__"}
+
+
+def area_without_outlet() -> dict[str, Any]:
+    """OUT-01's shape: an area with no outlet (negation), gate first."""
+    return {"all": [{"gate": {"_k": "__gate__"}}, {"subj": {"_k": "areas"}},
+                    {"o$not": {"$and": [{"_k": "outlets"}, {"area_id": {"subj": "rid"}}]}}],
+            "dist": 0}
+
+
+def run(definitions: dict[str, Any], facts: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    with engine_run(definitions, {f["_k"] for f in facts} | {"__gate__"}) as r:
+        return sorted((f.rule_name, f.subject_id)
+                      for f in r.evaluate_partition("p", facts, GATE))
+
+
+# ----------------------------------------------------------------- identity collisions
+def colliding_pair() -> tuple[str, str]:
+    seen: dict[int, str] = {}
+    i = 0
+    while True:
+        text = f"k{i}"
+        h = fnv1_32(text)
+        if h in seen:
+            return seen[h], text
+        seen[h] = text
+        i += 1
+
+
+def in_subprocess(code: str) -> str:
+    """Run ``code`` in a fresh interpreter: a collision leaves the C heap unsafe."""
+    import subprocess
+    import sys
+    import textwrap
+
+    result = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True,
+                            text=True, timeout=120, cwd=str(Path(__file__).parents[2]))
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_fnv1_32_is_the_engines_hash_and_collisions_lose_facts_silently() -> None:
+    a, b = colliding_pair()
+    assert a != b and fnv1_32(a) == fnv1_32(b)
+    out = in_subprocess(f"""
+        import json, durable_rules_engine
+        from durable import engine
+        class Quiet(engine.Host):
+            def _run(self): pass
+        host = Quiet()
+        host.set_rulesets({{"raw": {{"r": {{"all": [{{"m": {{"_k": "areas"}}}}],
+                                           "run": lambda c: None}}}}}})
+        rs = host.get_ruleset("raw")
+        try:
+            rs.assert_facts([{{"id": {a!r}, "sid": "s", "_k": "areas", "rid": "A1"}},
+                             {{"id": {b!r}, "sid": "s", "_k": "areas", "rid": "A2"}}])
+        except Exception as exc:
+            print("raised", type(exc).__name__)
+        print("stored", len(json.loads(durable_rules_engine.get_facts(rs._handle, "s"))))
+    """)
+    assert "stored 1" in out  # one of two distinct facts gone
+
+
+def test_allocator_never_hands_out_colliding_ids() -> None:
+    allocator = IdAllocator(hash_function=lambda text: len(text) % 7)  # collides constantly
+    ids = [allocator.next() for _ in range(7)]
+    assert len({len(i) % 7 for i in ids}) == 7
+    real = IdAllocator()
+    many = [real.next() for _ in range(200_000)]
+    assert len({fnv1_32(i) for i in many}) == len(many)
+
+
+def test_a_lost_fact_is_detected() -> None:
+    a, b = colliding_pair()
+    out = in_subprocess(f"""
+        from fuling_compliance import engine as eng, EngineError
+        ids = iter([{a!r}, {b!r}, "gate-id"])
+        class Colliding:
+            def next(self):
+                return next(ids)
+        eng.IdAllocator = Colliding
+        rule = {{"all": [{{"gate": {{"_k": "__gate__"}}}}, {{"subj": {{"_k": "areas"}}}}]}}
+        try:
+            with eng.engine_run({{"r": rule}}, {{"areas"}}) as r:
+                r.evaluate_partition("p", [{{"_k": "areas", "rid": "A1"}},
+                                           {{"_k": "areas", "rid": "A2"}}], {{"_k": "__gate__"}})
+            print("not detected")
+        except EngineError as exc:
+            print("EngineError", exc)
+    """)
+    assert out.startswith("EngineError")
+
+
+# ----------------------------------------------------------------- negation and order
+def test_negation_sees_facts_asserted_after_the_subject() -> None:
+    facts = [{"_k": "areas", "rid": "A1"}, {"_k": "areas", "rid": "A2"},
+             {"_k": "outlets", "rid": "O1", "area_id": "A1"}]
+    assert run({"r": area_without_outlet()}, facts) == [("r", "A2")]
+    assert run({"r": area_without_outlet()}, list(reversed(facts))) == [("r", "A2")]
+
+
+def test_without_the_gate_negation_depends_on_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pitfall the gate exists for: the same rule without it fires wrongly."""
+    monkeypatch.setattr(eng, "BATCH", 1)  # area and outlet arrive in separate batches
+    no_gate = {"all": [{"subj": {"_k": "areas"}},
+                       {"o$not": {"$and": [{"_k": "outlets"}, {"area_id": {"subj": "rid"}}]}}]}
+    facts = [{"_k": "areas", "rid": "A1"}, {"_k": "outlets", "rid": "O1", "area_id": "A1"}]
+    assert run({"r": no_gate}, facts) == [("r", "A1")]  # wrong: A1 has an outlet
+
+
+def test_distinct_joins_would_hide_a_related_record() -> None:
+    """dist 0: an outlet may be both 'an outlet' and 'an own outlet' of one area."""
+    rule = {"all": [{"gate": {"_k": "__gate__"}}, {"subj": {"_k": "areas"}},
+                    {"a": {"$and": [{"_k": "outlets"}, {"area_id": {"subj": "rid"}}]}},
+                    {"b": {"$and": [{"_k": "outlets"}, {"area_id": {"subj": "rid"}},
+                                    {"kind": "own"}]}}]}
+    facts = [{"_k": "areas", "rid": "A1"},
+             {"_k": "outlets", "rid": "O1", "area_id": "A1", "kind": "own"}]
+    assert run({"r": {**rule, "dist": 0}}, facts) == [("r", "A1")]
+    # the engine's default (distinct) gets this wrong or worse: every compiled rule says dist 0
+    from fuling_compliance import load_rules
+
+    for compiled in load_rules().compiled:
+        assert all(d["dist"] == 0 for _, _, d in compiled.definitions.values())
+
+
+# ----------------------------------------------------------------- firing
+def test_firing_is_synchronous_and_complete() -> None:
+    before = threading.active_count()
+    facts = [{"_k": "areas", "rid": f"A{i}"} for i in range(20_000)]
+    with engine_run({"r": area_without_outlet()}, {"areas"}) as r:
+        fired = r.evaluate_partition("p", facts, GATE)
+        assert threading.active_count() == before  # no dispatch threads started
+    assert len(fired) == 20_000
+
+
+def test_a_fact_no_rule_matches_does_not_fail_the_batch() -> None:
+    rule = {"all": [{"gate": {"_k": "__gate__"}},
+                    {"subj": {"$and": [{"_k": "areas"}, {"name": "x"}]}}]}
+    facts = [{"_k": "areas", "rid": "A1", "name": "x"}, {"_k": "areas", "rid": "A2", "name": "y"}]
+    assert run({"r": rule}, facts) == [("r", "A1")]
+
+
+def test_without_the_sink_such_a_batch_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(eng, "NEVER_KIND", "areas")  # the sink now matches real facts...
+    rule = {"all": [{"gate": {"_k": "__gate__"}},
+                    {"subj": {"$and": [{"_k": "areas"}, {"name": "x"}]}}]}
+    with engine_run({"r": rule}, set()) as r, pytest.raises(EngineError, match="did not handle"):
+        r.evaluate_partition("p", [{"_k": "areas", "rid": "A2", "name": "y"}], GATE)
+
+
+def test_action_exceptions_are_surfaced() -> None:
+    r = EngineRun({"r": area_without_outlet()}, {"areas"})
+
+    def boom(c: Any) -> None:
+        raise RuntimeError("action failed")
+
+    r._ruleset._actions["r"] = durable_engine.Promise(boom)
+    try:
+        with pytest.raises(EngineError, match="action failed"):
+            r.evaluate_partition("p", [{"_k": "areas", "rid": "A1"}], GATE)
+    finally:
+        r.close()
+
+
+def test_missing_operand_field_is_guarded() -> None:
+    """Arithmetic on a field the fact lacks crashes durable_rules: compile adds $ex first."""
+    from fuling_compliance import load_rules
+
+    for compiled in load_rules().compiled:
+        for _, _, definition in compiled.definitions.values():
+            for term in definition["all"]:
+                (cond,) = term.values()
+                conds = cond.get("$and", [cond])
+                present = {k for c in conds if "$ex" in c for k in c["$ex"]}
+                for c in conds:
+                    for op in ("$lt", "$lte", "$gt", "$gte", "$neq"):
+                        if op in c:
+                            (field, _), = c[op].items()
+                            assert field in present, (compiled.rule.id, c)
+
+
+def test_state_and_ruleset_are_released() -> None:
+    r = EngineRun({"r": area_without_outlet()}, {"areas"})
+    r.evaluate_partition("p", [{"_k": "areas", "rid": "A1"}], GATE)
+    with pytest.raises(durable_rules_engine.error):
+        durable_rules_engine.get_facts(r.handle, "p")  # partition state deleted
+    r.close()
+    with pytest.raises(durable_rules_engine.error):
+        durable_rules_engine.start_action(r.handle)  # ruleset deleted
+
+
+def test_reserved_fields_are_ours() -> None:
+    """Domain ids travel as rid; id/sid in the input never reach the engine."""
+    facts = [{"_k": "areas", "rid": "A1", "id": "evil", "sid": "other"}]
+    assert run({"r": area_without_outlet()}, facts) == [("r", "A1")]
