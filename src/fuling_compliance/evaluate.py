@@ -193,20 +193,22 @@ def _report(
 ) -> Report:
     index = {c: {r.record_id(): r for r in facts.records(c)} for c in COLLECTIONS}
     normaliser = Normaliser(facts, rules.calendar)
+    related = _RelatedIndex(index)
+    by_rule: dict[str, list[tuple[str | None, str, str]]] = defaultdict(list)
+    for (rule_id, item, subject_id), status in outcomes.items():
+        by_rule[rule_id].append((item, subject_id, status))
     summaries: list[RuleSummary] = []
     findings: list[Finding] = []
     totals: dict[str, int] = dict.fromkeys(STATUSES, 0)
     for c in sorted(compiled, key=lambda c: c.rule.id):
         rule = c.rule
         counts: dict[str, int] = dict.fromkeys(STATUSES, 0)
-        for (rule_id, item, subject_id), status in outcomes.items():
-            if rule_id != rule.id:
-                continue
+        for item, subject_id, status in by_rule[rule.id]:
             counts[status] += 1
             if status in ("fail", "insufficient_data") or all_outcomes:
                 record = index[rule.subject][subject_id]
                 findings.append(_finding(rule, record, item, status, as_of, index,
-                                         normaliser))
+                                         normaliser, related))
         for status in STATUSES:
             totals[status] += counts[status]
         summaries.append(RuleSummary(
@@ -239,24 +241,34 @@ def _supplier_of(rule: Rule, record: Record, index: dict[str, dict[str, Record]]
     return None
 
 
-def _related_record(rule: Rule, alias: str, record: Record, item: str | None,
-                    index: dict[str, dict[str, Record]]) -> Record | None:
-    """The first related record (by id) of ``alias``, for messages and evidence."""
-    rel = rule.related[alias]
-    candidates = []
-    for other in index[rel.collection].values():
-        ok = True
-        for rel_field, subject_field in rel.match.items():
-            want = item if not isinstance(subject_field, str) else (
-                record.record_id() if subject_field == "id" else getattr(record, subject_field))
-            have = other.record_id() if rel_field == "id" else getattr(other, rel_field, None)
-            if have != want:
-                ok = False
-                break
-        if ok and _where_holds(rel.where, other):
-            candidates.append(other)
-    candidates.sort(key=lambda r: r.record_id())
-    return candidates[0] if candidates else None
+class _RelatedIndex:
+    """Related records by their match keys, built once per collection and key shape."""
+
+    def __init__(self, index: dict[str, dict[str, Record]]) -> None:
+        self._index = index
+        self._by_key: dict[tuple[str, tuple[str, ...]], dict[tuple[Any, ...], list[Record]]] = {}
+
+    def first(self, rule: Rule, alias: str, record: Record, item: str | None) -> Record | None:
+        """The first related record (by id) of ``alias``, for messages and evidence."""
+        rel = rule.related[alias]
+        fields = tuple(rel.match)
+        table = self._by_key.get((rel.collection, fields))
+        if table is None:
+            table = defaultdict(list)
+            for other in sorted(self._index[rel.collection].values(),
+                                key=lambda r: r.record_id()):
+                key = tuple(other.record_id() if f == "id" else getattr(other, f, None)
+                            for f in fields)
+                table[key].append(other)
+            self._by_key[(rel.collection, fields)] = table
+        want = tuple(
+            item if not isinstance(subject_field, str)
+            else record.record_id() if subject_field == "id" else getattr(record, subject_field)
+            for subject_field in rel.match.values())
+        for other in table.get(want, ()):
+            if _where_holds(rel.where, other):
+                return other
+        return None
 
 
 def _definite_null(rule: Rule, path: str) -> bool:
@@ -291,6 +303,7 @@ def _finding(
     as_of: dt.datetime,
     index: dict[str, dict[str, Record]],
     normaliser: Normaliser,
+    related_index: _RelatedIndex,
 ) -> Finding:
     supplier = _supplier_of(rule, record, index)
     values: dict[str, Any] = {"id": record.record_id(), "as_of": as_of, "item": item,
@@ -300,7 +313,7 @@ def _finding(
         values[name] = normaliser.value(rule.subject, record, name)
         kinds[name] = kind
     for alias, rel in rule.related.items():
-        related = _related_record(rule, alias, record, item, index)
+        related = related_index.first(rule, alias, record, item)
         for name, (kind, _) in field_kinds(rel.collection).items():
             kinds[f"{alias}.{name}"] = kind
             if related is not None:
