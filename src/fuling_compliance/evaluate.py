@@ -330,6 +330,9 @@ def _finding(
     for name, param in rule.parameters.items():
         evidence[name] = param.value
     if status in ("fail", "insufficient_data"):
+        for path in kinds:
+            if values.get(path) is None and _definite_null(rule, path):
+                kinds[path] = "definite_null"
         message = Message(zh=_fill(rule.message.zh, values, kinds, "zh"),
                           en=_fill(rule.message.en, values, kinds, "en"))
         if status == "insufficient_data":
@@ -390,6 +393,8 @@ def _display(value: Any, lang: str, kind: str | None = None) -> str:
             return VALUE_LABELS.get(value, value)
         if isinstance(value, (list, tuple)):
             value = [VALUE_LABELS.get(v, v) for v in value]
+    if value is None and kind == "definite_null":  # an event that has not happened, ...
+        return "尚无" if lang == "zh" else "none"
     if value is None:
         return "未知" if lang == "zh" else "unknown"
     if isinstance(value, bool):
