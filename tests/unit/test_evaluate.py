@@ -132,6 +132,7 @@ def test_policy_staff_can_add_a_calendar_year(tmp_path: Path) -> None:
 
     rules_dir = tmp_path / "rules"
     shutil.copytree(ROOT / "rules", rules_dir)
+    (rules_dir / "calendar").mkdir(exist_ok=True)
     (rules_dir / "calendar" / "2027.yaml").write_text(
         "year: 2027\nholidays: [2027-01-01]\nworkdays: []\n", encoding="utf-8")
     custom = load_rules([rules_dir]).select(["CMP-04"])
