@@ -13,8 +13,9 @@
   asserting, the number of stored facts is checked against the number asserted.
 * **Facts matching no rule make a whole batch fail.** A sink rule that can never fire
   references every asserted collection, so each fact is always "handled".
-* **Swallowed action exceptions.** Errors reported by the action callback are
-  collected and raised as :class:`~fuling_compliance.errors.EngineError`.
+* **Swallowed action exceptions.** durable_rules' action machinery (which swallows
+  exceptions into the state) is not used: pending actions are taken from the engine
+  directly and any unexpected firing is an :class:`~fuling_compliance.errors.EngineError`.
 * **Memory.** Each partition's state is deleted after it is evaluated and the ruleset
   is deleted at the end, so nothing outlives an evaluation.
 * **Threads.** Each evaluation has its own host and ruleset; calls into the C extension
@@ -70,6 +71,11 @@ class IdAllocator:
                 return candidate
 
 
+def _never_called(_c: Any) -> None:
+    """durable_rules wants a callable per rule; firings are read in ``_drain`` instead."""
+    raise AssertionError("durable_rules' own action dispatch must not run")
+
+
 class _SyncHost(durable_engine.Host):  # type: ignore[misc]
     """A host with no background dispatch threads."""
 
@@ -97,7 +103,7 @@ class EngineRun:
         self._subject_alias = subject_alias
         ruleset: dict[str, Any] = {}
         for name, definition in definitions.items():
-            ruleset[name] = {**definition, "run": self._action(name)}
+            ruleset[name] = {**definition, "run": _never_called}
         kinds = sorted(set(collections))
         if kinds:
             # never fires (no fact has the kind NEVER_KIND) but "handles" every collection
@@ -105,7 +111,7 @@ class EngineRun:
                 "all": [{"never": {KIND: NEVER_KIND}},
                         {"x": {"$or": [{KIND: k} for k in kinds]} if len(kinds) > 1
                          else {KIND: kinds[0]}}],
-                "run": self._action("__sink__"),
+                "run": _never_called,
             }
         with _LOCK:
             self._host = _SyncHost()
@@ -115,18 +121,6 @@ class EngineRun:
                 raise EngineError(f"durable_rules refused the compiled ruleset: {exc}") from exc
             self._ruleset = self._host.get_ruleset(self._name)
         self._closed = False
-
-    def _action(self, name: str) -> Callable[[Any], None]:
-        alias = self._subject_alias
-
-        def run(c: Any) -> None:
-            try:
-                fact = c._m[alias]
-                self._firings.append(Firing(name, fact[RECORD_ID], fact[PARTITION]))
-            except Exception as exc:  # durable_rules would swallow it into the state
-                self._errors.append(f"{name}: {exc!r}")
-
-        return run
 
     # ------------------------------------------------------------------ evaluation
     def evaluate_partition(self, partition: str, facts: Sequence[dict[str, Any]],
@@ -177,20 +171,28 @@ class EngineRun:
             self._drain()
 
     def _drain(self) -> None:
-        """Run every pending action now, on this thread."""
+        """Take every pending action now, on this thread, and record its firing.
+
+        The firings are read straight from the engine's action messages (rule name and
+        the subject's ``rid``); durable_rules' Python action machinery (closures, state
+        JSON round trips, exception swallowing) is not used at all.
+        """
         handle = self._ruleset._handle
-
-        def complete(error: Any, _state: Any) -> None:
-            if error:
-                self._errors.append(repr(error))
-
+        loads = json.loads
         while True:
-            result = durable_rules_engine.start_action(handle)
-            if not result:
+            started = durable_rules_engine.start_action(handle)
+            if not started:
                 return
-            self._ruleset._flush_actions(
-                json.loads(result[0]), {"message": json.loads(result[1])}, result[2], complete
-            )
+            message, action = started[1], started[2]
+            while message:
+                for rule_name, frame in loads(message).items():
+                    try:
+                        subject = frame[self._subject_alias]
+                        self._firings.append(
+                            Firing(rule_name, subject[RECORD_ID], subject[PARTITION]))
+                    except (KeyError, TypeError) as exc:
+                        self._errors.append(f"{rule_name}: unexpected firing {exc!r}")
+                message = durable_rules_engine.complete_and_start_action(handle, action)
 
     def _check_state(self, partition: str) -> None:
         """durable_rules records an exception raised in an action in the state; surface it."""

@@ -168,18 +168,23 @@ def test_without_the_sink_such_a_batch_is_refused(monkeypatch: pytest.MonkeyPatc
         r.evaluate_partition("p", [{"_k": "areas", "rid": "A2", "name": "y"}], GATE)
 
 
-def test_action_exceptions_are_surfaced() -> None:
-    r = EngineRun({"r": area_without_outlet()}, {"areas"})
+def test_an_unexpected_firing_is_an_error_not_ignored() -> None:
+    """A firing that does not name its subject cannot be recorded: it must not vanish."""
+    rule = {"all": [{"gate": {"_k": "__gate__"}}, {"other": {"_k": "areas"}}]}
+    with pytest.raises(EngineError, match="unexpected firing"):
+        run({"r": rule}, [{"_k": "areas", "rid": "A1"}])
 
-    def boom(c: Any) -> None:
-        raise RuntimeError("action failed")
 
-    r._ruleset._actions["r"] = durable_engine.Promise(boom)
+def test_durable_rules_own_action_dispatch_is_never_used() -> None:
+    """Its dispatch swallows exceptions into the state; ours reads firings directly."""
+    r = EngineRun({"r": area_without_outlet()}, {"areas", "__gate__"})
     try:
-        with pytest.raises(EngineError, match="action failed"):
-            r.evaluate_partition("p", [{"_k": "areas", "rid": "A1"}], GATE)
+        assert r.evaluate_partition("p", [{"_k": "areas", "rid": "A1"}], GATE)
+        assert r._ruleset._actions["r"]._func is eng._never_called
     finally:
         r.close()
+    with pytest.raises(AssertionError, match="must not run"):
+        eng._never_called(None)
 
 
 def test_missing_operand_field_is_guarded() -> None:
