@@ -690,11 +690,6 @@ def _expression(terms: dict[Ref, int | float], const: int | float, target: str) 
     return acc
 
 
-def compile_rules(rules: Iterable[Rule], ctx_for: Any) -> list[CompiledRule]:
-    """Compile many rules; ``ctx_for(rule)`` gives each rule's :class:`RuleContext`."""
-    return [compile_rule(rule, ctx_for(rule)) for rule in rules]
-
-
 def gate_fields(compiled: Iterable[CompiledRule]) -> set[str]:
     """The fields of the gate (``as_of`` coordinates) the compiled rules read."""
     return {name for c in compiled for name in c.fields.get(GATE_KIND, set())}

@@ -227,20 +227,6 @@ def _report(
     )
 
 
-def _supplier_of(rule: Rule, record: Record, index: dict[str, dict[str, Record]]) -> str | None:
-    if rule.subject == "suppliers":
-        return record.record_id()
-    supplier = getattr(record, "supplier_id", None)
-    if supplier is not None:
-        return str(supplier)
-    for parent_field, parent in (("outlet_id", "outlets"), ("staff_id", "staff"),
-                                 ("appointment_id", "appointments")):
-        parent_id = getattr(record, parent_field, None)
-        if parent_id is not None and parent_id in index[parent]:
-            return str(getattr(index[parent][parent_id], "supplier_id", None))
-    return None
-
-
 class _RelatedIndex:
     """Related records by their match keys, built once per collection and key shape."""
 
@@ -305,7 +291,8 @@ def _finding(
     normaliser: Normaliser,
     related_index: _RelatedIndex,
 ) -> Finding:
-    supplier = _supplier_of(rule, record, index)
+    partition = normaliser.partition(rule.subject, record)
+    supplier = None if partition == COMMISSION_PARTITION else partition
     values: dict[str, Any] = {"id": record.record_id(), "as_of": as_of, "item": item,
                               "supplier_id": supplier, "rule": rule.id, "clause": rule.clause}
     kinds: dict[str, str] = {"item": "enum"}

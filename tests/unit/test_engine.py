@@ -11,7 +11,6 @@ from typing import Any
 
 import durable_rules_engine
 import pytest
-from durable import engine as durable_engine
 
 from fuling_compliance import EngineError
 from fuling_compliance import engine as eng
