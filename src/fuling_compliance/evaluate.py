@@ -99,11 +99,23 @@ def evaluate(
 MAX_DEFINITIONS_PER_RULESET = 200
 
 
+#: facts per engine session for rules that join nothing (their subjects are independent)
+SHARD_SIZE = 2000
+
+
 def chunks(compiled: tuple[CompiledRule, ...]) -> list[tuple[CompiledRule, ...]]:
-    """Consecutive groups of rules with at most MAX_DEFINITIONS_PER_RULESET definitions."""
+    """Groups of rules with at most MAX_DEFINITIONS_PER_RULESET definitions each.
+
+    Rules that join no related record come first and never share a chunk with rules
+    that do, so their chunks can be evaluated in small shards (see ``_run_chunk``).
+    """
+    ordered = sorted(compiled, key=lambda c: bool(c.rule.related))
     groups: list[list[CompiledRule]] = [[]]
     size = 0
-    for c in compiled:
+    for c in ordered:
+        if groups[-1] and bool(groups[-1][-1].rule.related) != bool(c.rule.related):
+            groups.append([])
+            size = 0
         n = len(c.definitions)
         if groups[-1] and size + n > MAX_DEFINITIONS_PER_RULESET:
             groups.append([])
@@ -136,7 +148,17 @@ def _run_chunk(
     gate: dict[str, Any],
     merged: dict[tuple[str, str | None, str], str],
 ) -> None:
+    """Evaluate one chunk of rules; add its outcomes to ``merged``.
+
+    The partition plan: an engine session (``sid``) holds one supplier's records, since
+    every join stays inside one supplier; records about no supplier (sector complaints,
+    the commission) form their own session, and the commission record is broadcast to
+    every supplier session when a rule of the chunk relates to it. A chunk whose rules
+    join nothing is cut further into sessions of at most SHARD_SIZE facts: durable_rules
+    slows down as a session grows, and independent subjects need not share one.
+    """
     plan = _plan(chunk)
+    joins = any(c.rule.related for c in chunk)
     partitions: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for collection in COLLECTIONS:
         if collection not in plan.fields:
@@ -144,6 +166,8 @@ def _run_chunk(
         for record in facts.records(collection):
             fact = normaliser.engine_fact(collection, record, plan.fields[collection])
             partitions[normaliser.partition(collection, record)].append(fact)
+    if not joins:
+        partitions = _shards(partitions)
     if plan.broadcast_commission and facts.commission is not None:
         commission = normaliser.engine_fact("commission", facts.commission,
                                             plan.fields["commission"])
@@ -160,6 +184,15 @@ def _run_chunk(
                 key = (rule_id, item, firing.subject_id)
                 if PRECEDENCE[outcome] > PRECEDENCE.get(merged.get(key, ""), -1):
                     merged[key] = outcome
+
+
+def _shards(partitions: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+    """Each partition cut into sessions of at most SHARD_SIZE facts."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for sid, facts in partitions.items():
+        for n, start in enumerate(range(0, len(facts), SHARD_SIZE)):
+            out[f"{sid}#{n}"] = facts[start:start + SHARD_SIZE]
+    return out
 
 
 def _check_working_days(compiled: tuple[CompiledRule, ...], gate: dict[str, Any],

@@ -173,3 +173,16 @@ def test_memory_is_released_between_evaluations(rules: Any, example: FactSet) ->
 def test_report_json_round_trips(rules: Any, example: FactSet) -> None:
     report = evaluate(rules, example)
     assert Report.model_validate_json(report.to_json()) == report
+
+
+def test_sharding_join_free_rules_does_not_change_findings(
+    rules: Any, example: FactSet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fuling_compliance import evaluate as evaluate_module
+
+    whole = evaluate(rules, example, all_outcomes=True).to_json()
+    monkeypatch.setattr(evaluate_module, "SHARD_SIZE", 7)
+    assert evaluate(rules, example, all_outcomes=True).to_json() == whole
+    join_free = [c for c in evaluate_module.chunks(rules.compiled) if
+                 not any(x.rule.related for x in c)]
+    assert join_free  # the sharded path was exercised
