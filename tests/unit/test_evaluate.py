@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import random
 import resource
 import threading
@@ -178,7 +179,7 @@ def test_report_json_round_trips(rules: Any, example: FactSet) -> None:
 def test_sharding_join_free_rules_does_not_change_findings(
     rules: Any, example: FactSet, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from fuling_compliance import evaluate as evaluate_module
+    evaluate_module = importlib.import_module("fuling_compliance.evaluate")
 
     whole = evaluate(rules, example, all_outcomes=True).to_json()
     monkeypatch.setattr(evaluate_module, "SHARD_SIZE", 7)
