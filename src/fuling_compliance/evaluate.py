@@ -32,7 +32,7 @@ from .facts_model import (
     field_kinds,
 )
 from .labels import VALUE_LABELS
-from .normalise import COMMISSION_PARTITION, Normaliser, local_date
+from .normalise import COMMISSION_PARTITION, KIND, Normaliser, local_date
 from .report import (
     STATUSES,
     Counts,
@@ -174,6 +174,12 @@ def _run_chunk(
         for sid in list(partitions):
             if sid != COMMISSION_PARTITION:
                 partitions[sid].append(commission)
+    # A session with no subject of the chunk's rules can produce no outcome; durable_rules
+    # also corrupts its heap deleting such a session when a related record (e.g. the
+    # commission, for DIS-06) sits in it alone. Skip it.
+    subjects = {c.rule.subject for c in chunk}
+    partitions = {sid: fs for sid, fs in partitions.items()
+                  if any(f[KIND] in subjects for f in fs)}
     names = {name: (c.rule.id, item, outcome)
              for c in chunk for name, (outcome, item, _) in c.definitions.items()}
     definitions = {name: d for c in chunk for name, (_, _, d) in c.definitions.items()}

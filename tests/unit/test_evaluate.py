@@ -187,3 +187,14 @@ def test_sharding_join_free_rules_does_not_change_findings(
     join_free = [c for c in evaluate_module.chunks(rules.compiled) if
                  not any(x.rule.related for x in c)]
     assert join_free  # the sharded path was exercised
+
+
+def test_a_session_holding_only_a_related_record_is_skipped(rules: Any) -> None:
+    """Only the commission: DIS-06 relates to it but has no supplier to judge.
+
+    durable_rules aborted the process deleting such a session; it is not evaluated.
+    """
+    facts = load_facts_data({"suppliers": [], "commission": {
+        "hotline": "12345", "hotline_published": True, "supervision_phone": "023-1"}})
+    report = evaluate(rules, facts, "2026-06-30T00:00:00+08:00", all_outcomes=True)
+    assert [(f.rule, f.status) for f in report.findings] == [("COM-01", "pass")]
