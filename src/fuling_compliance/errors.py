@@ -139,11 +139,15 @@ class CalendarError(FulingError):
 
     def __init__(self, year: int, detail: str = "") -> None:
         self.year = year
+        self.detail = detail
         super().__init__(
             f"no working-day calendar for year {year}{': ' + detail if detail else ''}; "
             f"add rules/calendar/{year}.yaml with that year's official holidays and "
             "make-up working days"
         )
+
+    def __reduce__(self) -> tuple[type[CalendarError], tuple[int, str]]:
+        return (CalendarError, (self.year, self.detail))
 
 
 class EngineError(FulingError):

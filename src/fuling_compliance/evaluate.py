@@ -14,7 +14,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing as mp
 from collections import defaultdict
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,16 +83,19 @@ def evaluate(
     as_of: dt.datetime | str | None = None,
     *,
     all_outcomes: bool = False,
+    workers: int = 1,
 ) -> Report:
     """Evaluate ``rules`` against ``facts`` at ``as_of``; return the report.
 
     ``findings`` holds every ``fail`` and ``insufficient_data`` outcome (every outcome
-    with ``all_outcomes=True``). Raises :class:`CalendarError` when a working-day rule
-    needs a year no calendar covers, :class:`EngineError` if durable_rules misbehaves.
+    with ``all_outcomes=True``). ``workers > 1`` evaluates the rule chunks in that many
+    forked processes (durable_rules holds the GIL); the report is identical. Raises
+    :class:`CalendarError` when a working-day rule needs a year no calendar covers,
+    :class:`EngineError` if durable_rules misbehaves.
     """
     moment = resolve_as_of(as_of, facts)
     compiled = rules.compiled
-    outcomes = _run(compiled, facts, moment, rules.calendar)
+    outcomes = _run(compiled, facts, moment, rules.calendar, workers)
     return _report(rules, compiled, facts, moment, outcomes, all_outcomes)
 
 
@@ -130,15 +135,39 @@ def _run(
     facts: FactSet,
     as_of: dt.datetime,
     calendar: WorkingCalendar,
+    workers: int = 1,
 ) -> dict[tuple[str, str | None, str], str]:
     normaliser = Normaliser(facts, calendar)
     gate = normaliser.gate(as_of)
     _check_working_days(compiled, gate, as_of)
     merged: dict[tuple[str, str | None, str], str] = {}
-    for chunk in chunks(compiled):
-        _run_chunk(chunk, facts, normaliser, gate, merged)
+    groups = chunks(compiled)
+    if workers > 1 and len(groups) > 1 and "fork" in mp.get_all_start_methods():
+        _FORKED.update(groups=groups, facts=facts, normaliser=normaliser, gate=gate)
+        try:
+            context = mp.get_context("fork")
+            with ProcessPoolExecutor(max_workers=min(workers, len(groups)),
+                                     mp_context=context) as pool:
+                for part in pool.map(_run_forked_chunk, range(len(groups))):
+                    merged.update(part)  # chunks hold disjoint rules
+        finally:
+            _FORKED.clear()
+    else:
+        for chunk in groups:
+            _run_chunk(chunk, facts, normaliser, gate, merged)
     _check_complete(compiled, facts, merged)
     return merged
+
+
+#: what a forked worker inherits (set just before the pool forks, cleared after)
+_FORKED: dict[str, Any] = {}
+
+
+def _run_forked_chunk(index: int) -> dict[tuple[str, str | None, str], str]:
+    part: dict[tuple[str, str | None, str], str] = {}
+    _run_chunk(_FORKED["groups"][index], _FORKED["facts"], _FORKED["normaliser"],
+               _FORKED["gate"], part)
+    return part
 
 
 def _run_chunk(

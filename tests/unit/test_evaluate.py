@@ -198,3 +198,20 @@ def test_a_session_holding_only_a_related_record_is_skipped(rules: Any) -> None:
         "hotline": "12345", "hotline_published": True, "supervision_phone": "023-1"}})
     report = evaluate(rules, facts, "2026-06-30T00:00:00+08:00", all_outcomes=True)
     assert [(f.rule, f.status) for f in report.findings] == [("COM-01", "pass")]
+
+
+def test_parallel_workers_give_the_same_report(rules: Any, example: FactSet) -> None:
+    one = evaluate(rules, example, all_outcomes=True).to_json()
+    assert evaluate(rules, example, all_outcomes=True, workers=2).to_json() == one
+
+
+def test_errors_cross_the_process_boundary(rules: Any) -> None:
+    import pickle
+
+    error = pickle.loads(pickle.dumps(CalendarError(2031, "as_of 2031-01-05")))
+    assert error.year == 2031 and "2031" in str(error)
+    facts = load_facts_data({"suppliers": [{"id": "S1"}], "complaints": [
+        {"id": "C1", "supplier_id": "S1", "concerns": "internal",
+         "received_at": "2031-01-02T10:00:00"}]})
+    with pytest.raises(CalendarError, match="2031"):
+        evaluate(rules, facts, "2026-06-30T00:00:00+08:00", workers=2)

@@ -43,10 +43,12 @@ def parse_as_of(_ctx: click.Context, _param: click.Parameter, value: str | None
               show_default=True, help="Exit 1 if a failing finding has at least this severity.")
 @click.option("--all", "all_outcomes", is_flag=True, help="Include pass and not_applicable.")
 @click.option("--max-bytes", type=int, default=None, help="Size limit per fact file.")
+@click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Processes evaluating rule chunks in parallel.")
 @lang_option
 def check(facts: tuple[Path, ...], rules_paths: tuple[Path, ...], as_of: dt.datetime | None,
           fmt: str, output: Path | None, fail_on: str, all_outcomes: bool,
-          max_bytes: int | None, lang: str) -> None:
+          max_bytes: int | None, jobs: int, lang: str) -> None:
     """Check FACTS (YAML/JSON files, .xlsx workbooks, CSV folders). / 检查事实数据。"""
     ruleset = load_rules(list(rules_paths) or None)
     factset = load_facts(list(facts), max_bytes=max_bytes)
@@ -54,7 +56,7 @@ def check(facts: tuple[Path, ...], rules_paths: tuple[Path, ...], as_of: dt.date
         console_err().print(f"warning: {warning}")
     # junit/html/markdown show every evaluated subject (a testcase each, the scorecard)
     every = all_outcomes or fmt in ("junit", "html", "markdown")
-    report = evaluate(ruleset, factset, as_of, all_outcomes=every)
+    report = evaluate(ruleset, factset, as_of, all_outcomes=every, workers=jobs)
     if fmt == "table":
         print_table(report, lang)
     else:
