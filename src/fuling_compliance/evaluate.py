@@ -14,11 +14,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import multiprocessing as mp
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from .calendar import WorkingCalendar
 from .compile import CompiledRule, engine_fields, gate_fields
@@ -84,18 +84,21 @@ def evaluate(
     *,
     all_outcomes: bool = False,
     workers: int = 1,
+    executor: Executor | None = None,
 ) -> Report:
     """Evaluate ``rules`` against ``facts`` at ``as_of``; return the report.
 
     ``findings`` holds every ``fail`` and ``insufficient_data`` outcome (every outcome
     with ``all_outcomes=True``). ``workers > 1`` evaluates the rule chunks in that many
-    forked processes (durable_rules holds the GIL); the report is identical. Raises
+    processes (durable_rules holds the GIL); ``executor`` runs them on any executor with
+    ``map`` — e.g. a Dask cluster's ``Client(...).get_executor()``. The report is the
+    same whichever way it is run. Raises
     :class:`CalendarError` when a working-day rule needs a year no calendar covers,
     :class:`EngineError` if durable_rules misbehaves.
     """
     moment = resolve_as_of(as_of, facts)
     compiled = rules.compiled
-    outcomes = _run(compiled, facts, moment, rules.calendar, workers)
+    outcomes = _run(compiled, facts, moment, rules.calendar, workers, executor)
     return _report(rules, compiled, facts, moment, outcomes, all_outcomes)
 
 
@@ -136,48 +139,81 @@ def _run(
     as_of: dt.datetime,
     calendar: WorkingCalendar,
     workers: int = 1,
+    executor: Executor | None = None,
 ) -> dict[tuple[str, str | None, str], str]:
     normaliser = Normaliser(facts, calendar)
     gate = normaliser.gate(as_of)
     _check_working_days(compiled, gate, as_of)
     merged: dict[tuple[str, str | None, str], str] = {}
     groups = chunks(compiled)
-    if workers > 1 and len(groups) > 1 and "fork" in mp.get_all_start_methods():
-        _FORKED.update(groups=groups, facts=facts, normaliser=normaliser, gate=gate)
-        try:
-            context = mp.get_context("fork")
-            with ProcessPoolExecutor(max_workers=min(workers, len(groups)),
-                                     mp_context=context) as pool:
-                for part in pool.map(_run_forked_chunk, range(len(groups))):
-                    merged.update(part)  # chunks hold disjoint rules
-        finally:
-            _FORKED.clear()
-    else:
-        for chunk in groups:
-            _run_chunk(chunk, facts, normaliser, gate, merged)
+    if executor is None and workers > 1 and len(groups) > 1:
+        with ProcessPoolExecutor(max_workers=min(workers, len(groups))) as pool:
+            return _run_on(pool, groups, facts, normaliser, gate, compiled)
+    if executor is not None:
+        return _run_on(executor, groups, facts, normaliser, gate, compiled)
+    for chunk in groups:  # one chunk's engine facts in memory at a time
+        task, names = _task(chunk, facts, normaliser, gate)
+        _merge(run_task(task), names, merged)
     _check_complete(compiled, facts, merged)
     return merged
 
 
-#: what a forked worker inherits (set just before the pool forks, cleared after)
-_FORKED: dict[str, Any] = {}
+def _run_on(executor: Executor, groups: list[tuple[CompiledRule, ...]], facts: FactSet,
+            normaliser: Normaliser, gate: dict[str, Any],
+            compiled: tuple[CompiledRule, ...]) -> dict[tuple[str, str | None, str], str]:
+    prepared = [_task(chunk, facts, normaliser, gate) for chunk in groups]
+    merged: dict[tuple[str, str | None, str], str] = {}
+    for firings, (_, names) in zip(executor.map(run_task, [t for t, _ in prepared]), prepared,
+                                   strict=True):
+        _merge(firings, names, merged)
+    _check_complete(compiled, facts, merged)
+    return merged
 
 
-def _run_forked_chunk(index: int) -> dict[tuple[str, str | None, str], str]:
-    part: dict[tuple[str, str | None, str], str] = {}
-    _run_chunk(_FORKED["groups"][index], _FORKED["facts"], _FORKED["normaliser"],
-               _FORKED["gate"], part)
-    return part
+class Executor(Protocol):
+    """Anything with ``map(fn, items)`` returning the results in order: a
+    ``concurrent.futures`` executor, or ``distributed.Client(...).get_executor()``."""
+
+    def map(self, fn: Callable[[Task], list[tuple[str, str]]],
+            *iterables: Iterable[Task]) -> Iterable[list[tuple[str, str]]]: ...
 
 
-def _run_chunk(
+@dataclass(frozen=True)
+class Task:
+    """One chunk's engine work as plain, picklable data (runs in any process)."""
+
+    definitions: dict[str, dict[str, Any]]
+    collections: tuple[str, ...]
+    partitions: dict[str, list[dict[str, Any]]]
+    gate: dict[str, Any]
+
+
+def run_task(task: Task) -> list[tuple[str, str]]:
+    """Run a task on durable_rules: ``(durable rule name, subject id)`` per firing."""
+    out: list[tuple[str, str]] = []
+    with engine_run(task.definitions, task.collections) as run:
+        for sid in sorted(task.partitions):
+            out.extend((f.rule_name, f.subject_id)
+                       for f in run.evaluate_partition(sid, task.partitions[sid], task.gate))
+    return out
+
+
+def _merge(firings: list[tuple[str, str]], names: dict[str, tuple[str, str | None, str]],
+           merged: dict[tuple[str, str | None, str], str]) -> None:
+    for rule_name, subject_id in firings:
+        rule_id, item, outcome = names[rule_name]
+        key = (rule_id, item, subject_id)
+        if PRECEDENCE[outcome] > PRECEDENCE.get(merged.get(key, ""), -1):
+            merged[key] = outcome
+
+
+def _task(
     chunk: tuple[CompiledRule, ...],
     facts: FactSet,
     normaliser: Normaliser,
     gate: dict[str, Any],
-    merged: dict[tuple[str, str | None, str], str],
-) -> None:
-    """Evaluate one chunk of rules; add its outcomes to ``merged``.
+) -> tuple[Task, dict[str, tuple[str, str | None, str]]]:
+    """One chunk of rules as a task, and its rule names -> (rule id, item, outcome).
 
     The partition plan: an engine session (``sid``) holds one supplier's records, since
     every join stays inside one supplier; records about no supplier (sector complaints,
@@ -207,18 +243,11 @@ def _run_chunk(
     # also corrupts its heap deleting such a session when a related record (e.g. the
     # commission, for DIS-06) sits in it alone. Skip it.
     subjects = {c.rule.subject for c in chunk}
-    partitions = {sid: fs for sid, fs in partitions.items()
-                  if any(f[KIND] in subjects for f in fs)}
+    kept = {sid: fs for sid, fs in partitions.items() if any(f[KIND] in subjects for f in fs)}
     names = {name: (c.rule.id, item, outcome)
              for c in chunk for name, (outcome, item, _) in c.definitions.items()}
     definitions = {name: d for c in chunk for name, (_, _, d) in c.definitions.items()}
-    with engine_run(definitions, plan.fields) as run:
-        for sid in sorted(partitions):
-            for firing in run.evaluate_partition(sid, partitions[sid], gate):
-                rule_id, item, outcome = names[firing.rule_name]
-                key = (rule_id, item, firing.subject_id)
-                if PRECEDENCE[outcome] > PRECEDENCE.get(merged.get(key, ""), -1):
-                    merged[key] = outcome
+    return Task(definitions, tuple(sorted(plan.fields)), kept, gate), names
 
 
 def _shards(partitions: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:

@@ -45,10 +45,12 @@ def parse_as_of(_ctx: click.Context, _param: click.Parameter, value: str | None
 @click.option("--max-bytes", type=int, default=None, help="Size limit per fact file.")
 @click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True,
               help="Processes evaluating rule chunks in parallel.")
+@click.option("--dask", "dask_address", metavar="ADDRESS",
+              help="Run on a Dask scheduler (tcp://host:8786), or 'local' for a LocalCluster.")
 @lang_option
 def check(facts: tuple[Path, ...], rules_paths: tuple[Path, ...], as_of: dt.datetime | None,
           fmt: str, output: Path | None, fail_on: str, all_outcomes: bool,
-          max_bytes: int | None, jobs: int, lang: str) -> None:
+          max_bytes: int | None, jobs: int, dask_address: str | None, lang: str) -> None:
     """Check FACTS (YAML/JSON files, .xlsx workbooks, CSV folders). / 检查事实数据。"""
     ruleset = load_rules(list(rules_paths) or None)
     factset = load_facts(list(facts), max_bytes=max_bytes)
@@ -56,7 +58,13 @@ def check(facts: tuple[Path, ...], rules_paths: tuple[Path, ...], as_of: dt.date
         console_err().print(f"warning: {warning}")
     # junit/html/markdown show every evaluated subject (a testcase each, the scorecard)
     every = all_outcomes or fmt in ("junit", "html", "markdown")
-    report = evaluate(ruleset, factset, as_of, all_outcomes=every, workers=jobs)
+    if dask_address:
+        from ..dask_backend import dask_executor
+
+        with dask_executor(None if dask_address == "local" else dask_address) as executor:
+            report = evaluate(ruleset, factset, as_of, all_outcomes=every, executor=executor)
+    else:
+        report = evaluate(ruleset, factset, as_of, all_outcomes=every, workers=jobs)
     if fmt == "table":
         print_table(report, lang)
     else:
