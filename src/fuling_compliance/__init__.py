@@ -27,11 +27,13 @@ from .facts_model import FactSet
 from .report import Finding, Report
 from .rules_load import RuleSet, load_rules, validate_rule_files
 from .rules_model import Rule
+from .session import Change, Session
 
 __version__ = "0.1.0"
 
 __all__ = [
     "CalendarError",
+    "Change",
     "EngineError",
     "FactSet",
     "FactsError",
@@ -43,6 +45,7 @@ __all__ = [
     "Rule",
     "RuleSet",
     "RulesError",
+    "Session",
     "__version__",
     "evaluate",
     "load_facts",
