@@ -76,6 +76,20 @@ def _never_called(_c: Any) -> None:
     raise AssertionError("durable_rules' own action dispatch must not run")
 
 
+_IDS: list[str] = []
+_IDS_SOURCE = IdAllocator()
+
+
+def allocated_ids(n: int) -> list[str]:
+    """The first ``n`` ids of a fresh :class:`IdAllocator` (every session uses the same
+    collision-free sequence, so it is computed once per process and reused)."""
+    if len(_IDS) < n:
+        with _LOCK:
+            while len(_IDS) < n:
+                _IDS.append(_IDS_SOURCE.next())
+    return _IDS[:n]
+
+
 class _SyncHost(durable_engine.Host):  # type: ignore[misc]
     """A host with no background dispatch threads."""
 
@@ -129,9 +143,10 @@ class EngineRun:
 
         ``facts`` must not carry ``id``/``sid``: they are assigned here.
         """
-        allocator = IdAllocator()
-        stamped = [{**f, ENGINE_ID: allocator.next(), PARTITION: partition} for f in facts]
-        gate_fact = {**gate, ENGINE_ID: allocator.next(), PARTITION: partition}
+        ids = allocated_ids(len(facts) + 1)
+        stamped = [{**f, ENGINE_ID: i, PARTITION: partition}
+                   for f, i in zip(facts, ids[:-1], strict=True)]
+        gate_fact = {**gate, ENGINE_ID: ids[len(facts)], PARTITION: partition}
         start = len(self._firings)
         with _LOCK:
             try:
