@@ -154,7 +154,6 @@ class EngineRun:
                     self._assert(batch)
                 self._assert([gate_fact])
                 stored = self._stored_count(partition)
-                self._check_state(partition)
             except EngineError:
                 # after a refused batch, delete_state crashes the C extension; the
                 # state is freed with the whole ruleset by close()
@@ -208,15 +207,6 @@ class EngineRun:
                     except (KeyError, TypeError) as exc:
                         self._errors.append(f"{rule_name}: unexpected firing {exc!r}")
                 message = durable_rules_engine.complete_and_start_action(handle, action)
-
-    def _check_state(self, partition: str) -> None:
-        """durable_rules records an exception raised in an action in the state; surface it."""
-        try:
-            state = self._ruleset.get_state(partition)
-        except Exception:
-            return
-        if state.get("exception"):
-            self._errors.append(str(state["exception"]))
 
     def _stored_count(self, partition: str) -> int:
         try:

@@ -340,14 +340,11 @@ class _RelatedIndex:
             table = defaultdict(list)
             for other in sorted(self._index[rel.collection].values(),
                                 key=lambda r: r.record_id()):
-                key = tuple(other.record_id() if f == "id" else getattr(other, f, None)
-                            for f in fields)
-                table[key].append(other)
+                table[other.values_of(fields)].append(other)
             self._by_key[(rel.collection, fields)] = table
         want = tuple(
-            item if not isinstance(subject_field, str)
-            else record.record_id() if subject_field == "id" else getattr(record, subject_field)
-            for subject_field in rel.match.values())
+            record.values_of((f,))[0] if isinstance(f, str) else item
+            for f in rel.match.values())
         for other in table.get(want, ()):
             if _where_holds(rel.where, other):
                 return other

@@ -44,6 +44,13 @@ class _Located:
     def at(self, field: str | None) -> tuple[int, int]:
         return self.key_pos.get(field, self.pos) if field else self.pos
 
+    def problem(self, collection: str, field: str, en: str, zh: str, code: str) -> Problem:
+        """A problem at ``field`` of this record."""
+        line, col = self.at(field)
+        return Problem(file=self.file, line=line, column=col, collection=collection,
+                       record=self.record.record_id(), field=field, message=en,
+                       message_zh=zh, code=code)
+
 
 def load_facts_data(*documents: Mapping[str, Any], name: str = "<data>") -> FactSet:
     """Validate fact documents given as Python data (as other systems hold them).
@@ -301,13 +308,9 @@ def _integrity(located: dict[str, list[_Located]]) -> list[Problem]:
         for x in located[collection]:
             value = getattr(x.record, field)
             if value is not None and value not in ids[target]:
-                line, col = x.at(field)
-                problems.append(Problem(
-                    file=x.file, line=line, column=col, collection=collection,
-                    record=x.record.record_id(), field=field,
-                    message=f"{field} {value!r} refers to no record in {target}",
-                    message_zh=f"{field} {value!r} 在 {target} 中不存在",
-                    code="dangling_reference"))
+                problems.append(x.problem(
+                    collection, field, f"{field} {value!r} refers to no record in {target}",
+                    f"{field} {value!r} 在 {target} 中不存在", "dangling_reference"))
     problems.extend(_same_supplier(located))
     problems.extend(_impossible(located))
     return problems
@@ -325,13 +328,11 @@ def _same_supplier(located: dict[str, list[_Located]]) -> list[Problem]:
             ref = getattr(x.record, field)
             mine = getattr(x.record, "supplier_id")
             if ref in owner and owner[ref] != mine:
-                line, col = x.at(field)
-                problems.append(Problem(
-                    file=x.file, line=line, column=col, collection=collection,
-                    record=x.record.record_id(), field=field,
-                    message=f"{field} {ref!r} belongs to supplier {owner[ref]!r}, not {mine!r}",
-                    message_zh=f"{field} {ref!r} 属于企业 {owner[ref]!r}，不属于 {mine!r}",
-                    code="cross_supplier_reference"))
+                problems.append(x.problem(
+                    collection, field,
+                    f"{field} {ref!r} belongs to supplier {owner[ref]!r}, not {mine!r}",
+                    f"{field} {ref!r} 属于企业 {owner[ref]!r}，不属于 {mine!r}",
+                    "cross_supplier_reference"))
     return problems
 
 
@@ -339,10 +340,7 @@ def _impossible(located: dict[str, list[_Located]]) -> list[Problem]:
     problems: list[Problem] = []
 
     def bad(x: _Located, collection: str, field: str, en: str, zh: str) -> None:
-        line, col = x.at(field)
-        problems.append(Problem(file=x.file, line=line, column=col, collection=collection,
-                                record=x.record.record_id(), field=field, message=en,
-                                message_zh=zh, code="impossible_value"))
+        problems.append(x.problem(collection, field, en, zh, "impossible_value"))
 
     for x in located["surveys"]:
         r: Any = x.record

@@ -70,6 +70,10 @@ class Record(BaseModel):
     def _tz(cls, value: Any) -> Any:
         return _local(value) if isinstance(value, dt.datetime) else value
 
+    def values_of(self, fields: tuple[str, ...]) -> tuple[Any, ...]:
+        """The values of ``fields`` (``id`` is the record id, derived ones included)."""
+        return tuple(self.record_id() if f == "id" else getattr(self, f, None) for f in fields)
+
     def record_id(self) -> str:
         """The subject id of findings about this record."""
         return str(getattr(self, "id"))

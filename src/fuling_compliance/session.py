@@ -52,8 +52,7 @@ class _Index:
         self.table: dict[tuple[Any, ...], set[str]] = defaultdict(set)
 
     def key(self, record: Record) -> tuple[Any, ...]:
-        return tuple(record.record_id() if f == "id" else getattr(record, f, None)
-                     for f in self.fields)
+        return record.values_of(self.fields)
 
     def add(self, record: Record) -> None:
         self.table[self.key(record)].add(record.record_id())
@@ -205,8 +204,7 @@ class Session:
                     continue
                 index = self._index(rule.subject, subject_fields)
                 for r in records:
-                    key = tuple(r.record_id() if f == "id" else getattr(r, f, None)
-                                for f in rel_fields)
+                    key = r.values_of(rel_fields)
                     out[rule_id].update(index.table.get(key, ()))
             if rule.subject == "appointments" and collection == "appointment_changes":
                 out[rule_id].update(getattr(r, "appointment_id") for r in records)
@@ -221,8 +219,7 @@ class Session:
             for rel in rule.related.values():
                 rel_fields, subject_fields = _match_fields(rel.match)
                 index = self._index(rel.collection, rel_fields)
-                key = tuple(subject.record_id() if f == "id" else getattr(subject, f, None)
-                            for f in subject_fields)
+                key = subject.values_of(subject_fields)
                 ids = index.table.get(key, ()) if rel_fields else self.records[rel.collection]
                 for rid in ids:
                     wanted[rel.collection][rid] = self.records[rel.collection][rid]
