@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from fuling_compliance.calendar import WorkingCalendar
-from fuling_compliance.facts_model import CHONGQING, COLLECTIONS
+from fuling_compliance.facts.model import CHONGQING, COLLECTIONS
 
 Doc = dict[str, Any]
 

@@ -3,7 +3,7 @@
 ``check(facts, as_of)`` returns ``{(rule_id, subject_id, item): status}`` for every
 subject of every rule (``item`` is None for rules without items), with status one of
 ``pass``, ``fail``, ``insufficient_data``, ``not_applicable``. It reads the typed
-:class:`~fuling_compliance.facts_model.FactSet` directly and shares no code with the
+:class:`~fuling_compliance.facts.model.FactSet` directly and shares no code with the
 compiler, the engine or the evaluator: it is a second, independent reading of
 ``rules/*.yaml``, ``spec/facts.md`` and ``spec/rule-catalogue.md``.
 
@@ -53,7 +53,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from fuling_compliance.calendar import WorkingCalendar
-from fuling_compliance.facts_model import CHONGQING, FactSet
+from fuling_compliance.facts.model import CHONGQING, FactSet
 
 PASS, FAIL, INSUFFICIENT, NA = "pass", "fail", "insufficient_data", "not_applicable"
 RANK = {FAIL: 3, INSUFFICIENT: 2, PASS: 1, NA: 0}

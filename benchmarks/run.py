@@ -6,7 +6,7 @@
 For each size, one generated fact set (``generate.py``) is loaded once, then three
 things are measured one after the other in this process:
 
-1. **evaluate** — ``fuling_compliance.evaluate(rules, facts, as_of)`` end to end from
+1. **evaluate** — ``fuling_compliance.engine.evaluate(rules, facts, as_of)`` end to end from
    the loaded fact set: normalising, the engine, the report (fail and
    insufficient_data findings, as the CLI produces them).
 2. **raw durable_rules** — the same compiled rulesets (``rules.compiled``, cut by
@@ -54,11 +54,9 @@ from typing import Any, TypeVar
 import durable_rules_engine
 
 from fuling_compliance import FactSet, Report, RuleSet, evaluate, load_facts_data, load_rules
-from fuling_compliance.compile import engine_fields
-from fuling_compliance.engine import fnv1_32
-from fuling_compliance.evaluate import PRECEDENCE, chunks
-from fuling_compliance.facts_model import COLLECTIONS
-from fuling_compliance.normalise import (
+from fuling_compliance.engine.durable import fnv1_32
+from fuling_compliance.engine.evaluate import PRECEDENCE, chunks
+from fuling_compliance.engine.normalise import (
     COMMISSION_PARTITION,
     ENGINE_ID,
     KIND,
@@ -66,7 +64,9 @@ from fuling_compliance.normalise import (
     RECORD_ID,
     Normaliser,
 )
-from fuling_compliance.rules_schema import SUBJECT
+from fuling_compliance.facts.model import COLLECTIONS
+from fuling_compliance.rules.compile import engine_fields
+from fuling_compliance.rules.schema import SUBJECT
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import generate
@@ -149,7 +149,7 @@ def load(doc: dict[str, Any], loader: str) -> FactSet:
     """
     if loader == "data":
         return load_facts_data(doc)
-    from fuling_compliance import facts_load
+    from fuling_compliance.facts import load as facts_load
     from fuling_compliance.yaml_source import PosDict, PosList
 
     counter = itertools.count(1)

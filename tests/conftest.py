@@ -35,7 +35,7 @@ def rule_ids() -> frozenset[str]:
 
 
 def allowed_tag(tag: str) -> bool:
-    from fuling_compliance.regulation import regulation
+    from fuling_compliance.rules.regulation import regulation
 
     if tag.startswith("条款"):
         return tag.removeprefix("条款") in regulation().clauses

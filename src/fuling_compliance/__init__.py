@@ -12,6 +12,8 @@ The whole public API is here::
 Errors all derive from :class:`FulingError`; violations are findings, never exceptions.
 """
 
+from .engine.evaluate import evaluate
+from .engine.session import Change, Session
 from .errors import (
     CalendarError,
     EngineError,
@@ -21,13 +23,11 @@ from .errors import (
     Problem,
     RulesError,
 )
-from .evaluate import evaluate
-from .facts_load import load_facts, load_facts_data
-from .facts_model import FactSet
-from .report import Finding, Report
-from .rules_load import RuleSet, load_rules, validate_rule_files
-from .rules_model import Rule
-from .session import Change, Session
+from .facts.load import load_facts, load_facts_data
+from .facts.model import FactSet
+from .reports.report import Finding, Report
+from .rules.load import RuleSet, load_rules, validate_rule_files
+from .rules.model import Rule
 
 __version__ = "0.1.0"
 

@@ -3,7 +3,7 @@
 Scenarios build fact sets from data tables through the public API
 (:func:`fuling_compliance.load_facts_data`) and evaluate with
 :func:`fuling_compliance.evaluate` — the path a user takes. Column headers are the
-Chinese labels of :mod:`fuling_compliance.labels` (or field keys); an empty cell leaves
+Chinese labels of :mod:`fuling_compliance.facts.labels` (or field keys); an empty cell leaves
 the field out (unknown, or "has not happened" for event timestamps); 是/否 are booleans;
 enumeration values may be written with their Chinese labels; list cells are separated
 by 、 or commas (``无``: an empty list).
@@ -19,8 +19,7 @@ import pytest
 from pytest_bdd import given, parsers, then, when
 
 from fuling_compliance import Report, evaluate, load_facts_data, load_rules
-from fuling_compliance.facts_model import field_kinds
-from fuling_compliance.labels import (
+from fuling_compliance.facts.labels import (
     FALSE_WORDS,
     STATUS_LABELS,
     TRUE_WORDS,
@@ -28,6 +27,7 @@ from fuling_compliance.labels import (
     field_for_label,
     value_for_label,
 )
+from fuling_compliance.facts.model import field_kinds
 
 STEP_WORDS = ("假如", "假设", "假定", "当", "那么", "而且", "但是", "并且", "同时", "给定",
               "Given", "When", "Then", "And", "But")

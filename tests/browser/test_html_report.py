@@ -21,8 +21,8 @@ from typing import Any
 import pytest
 
 from fuling_compliance import Report, evaluate, load_facts, load_facts_data, load_rules
-from fuling_compliance.assess import assess
-from fuling_compliance.render.html import render_html
+from fuling_compliance.reports.assess import assess
+from fuling_compliance.reports.render.html import render_html
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "fuling-2026q2.yaml"

@@ -26,7 +26,8 @@ from fuling_compliance import (
     load_facts_data,
     load_rules,
 )
-from fuling_compliance.assess import (
+from fuling_compliance.cli import app
+from fuling_compliance.reports.assess import (
     Assessment,
     Period,
     assess,
@@ -36,8 +37,7 @@ from fuling_compliance.assess import (
     parse_period,
     quarter_of,
 )
-from fuling_compliance.cli import app
-from fuling_compliance.report import SEVERITY_ORDER
+from fuling_compliance.reports.report import SEVERITY_ORDER
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "fuling-2026q2.yaml"

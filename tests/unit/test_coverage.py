@@ -9,8 +9,8 @@ from click.testing import CliRunner
 
 from fuling_compliance import load_rules
 from fuling_compliance.cli import app
-from fuling_compliance.coverage import Scenario, coverage, scan_features
-from fuling_compliance.regulation import regulation
+from fuling_compliance.reports.coverage import Scenario, coverage, scan_features
+from fuling_compliance.rules.regulation import regulation
 
 RULES = load_rules()
 ROOT = Path(__file__).resolve().parents[2]

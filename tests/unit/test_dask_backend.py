@@ -14,7 +14,7 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "fuling-2026q2.yaml
 
 
 def test_local_cluster_report_is_identical() -> None:
-    from fuling_compliance.dask_backend import dask_executor
+    from fuling_compliance.engine.dask_backend import dask_executor
 
     rules, facts = load_rules(), load_facts(EXAMPLE)
     single = evaluate(rules, facts, all_outcomes=True).to_json()

@@ -13,8 +13,8 @@ import durable_rules_engine
 import pytest
 
 from fuling_compliance import EngineError
-from fuling_compliance import engine as eng
-from fuling_compliance.engine import EngineRun, IdAllocator, engine_run, fnv1_32
+from fuling_compliance.engine import durable as eng
+from fuling_compliance.engine.durable import EngineRun, IdAllocator, engine_run, fnv1_32
 
 GATE = {"_k": "__gate__"}
 
@@ -91,7 +91,8 @@ def test_allocator_never_hands_out_colliding_ids() -> None:
 def test_a_lost_fact_is_detected() -> None:
     a, b = colliding_pair()
     out = in_subprocess(f"""
-        from fuling_compliance import engine as eng, EngineError
+        from fuling_compliance import EngineError
+        from fuling_compliance.engine import durable as eng
         eng.allocated_ids = lambda n: [{a!r}, {b!r}, "gate-id"][:n]
         rule = {{"all": [{{"gate": {{"_k": "__gate__"}}}}, {{"subj": {{"_k": "areas"}}}}]}}
         try:

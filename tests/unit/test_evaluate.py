@@ -179,7 +179,7 @@ def test_report_json_round_trips(rules: Any, example: FactSet) -> None:
 def test_sharding_join_free_rules_does_not_change_findings(
     rules: Any, example: FactSet, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    evaluate_module = importlib.import_module("fuling_compliance.evaluate")
+    evaluate_module = importlib.import_module("fuling_compliance.engine.evaluate")
 
     whole = evaluate(rules, example, all_outcomes=True).to_json()
     monkeypatch.setattr(evaluate_module, "SHARD_SIZE", 7)

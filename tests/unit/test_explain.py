@@ -19,7 +19,7 @@ from click.testing import CliRunner
 
 from fuling_compliance import FactSet, RuleSet, evaluate, load_facts, load_facts_data, load_rules
 from fuling_compliance.cli import app
-from fuling_compliance.explain import Walker, explain
+from fuling_compliance.reports.explain import Walker, explain
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "fuling-2026q2.yaml"

@@ -47,8 +47,8 @@ from typing import Any
 import pytest
 
 from fuling_compliance import load_facts_data, load_rules
-from fuling_compliance.facts_model import COLLECTIONS, FactSet, Record
-from fuling_compliance.rules_model import rule_paths
+from fuling_compliance.facts.model import COLLECTIONS, FactSet, Record
+from fuling_compliance.rules.model import rule_paths
 
 ROOT = Path(__file__).resolve().parents[2]
 BENCH = ROOT / "benchmarks"

@@ -8,8 +8,8 @@ import json
 
 from test_assess import sample_report
 
-from fuling_compliance.render import render
-from fuling_compliance.render.csv import BOM, COLUMNS, render_csv, safe_cell
+from fuling_compliance.reports.render import render
+from fuling_compliance.reports.render.csv import BOM, COLUMNS, render_csv, safe_cell
 
 
 def rows(text: str) -> list[dict[str, str]]:

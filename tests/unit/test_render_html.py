@@ -11,8 +11,8 @@ from html.parser import HTMLParser
 import pytest
 from test_assess import sample_assessment, sample_report
 
-from fuling_compliance.render import FORMATS, render
-from fuling_compliance.render.html import render_html
+from fuling_compliance.reports.render import FORMATS, render
+from fuling_compliance.reports.render.html import render_html
 
 VOID = {"meta", "br", "link", "img", "input", "hr", "source", "col", "wbr", "area", "base"}
 

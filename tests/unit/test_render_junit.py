@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from test_assess import sample_report
 
-from fuling_compliance.render import render
-from fuling_compliance.render.junit import case_name, render_junit
+from fuling_compliance.reports.render import render
+from fuling_compliance.reports.render.junit import case_name, render_junit
 
 junitparser = pytest.importorskip("junitparser")
 

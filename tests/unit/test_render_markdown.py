@@ -7,8 +7,8 @@ import re
 import pytest
 from test_assess import sample_assessment, sample_report
 
-from fuling_compliance.render import render
-from fuling_compliance.render.markdown import escape, fence, render_markdown
+from fuling_compliance.reports.render import render
+from fuling_compliance.reports.render.markdown import escape, fence, render_markdown
 
 CELL_SPLIT = re.compile(r"(?<!\\)\|")
 
@@ -70,7 +70,7 @@ def test_findings_tables_hold_every_open_finding(memo: str) -> None:
 def test_each_rule_group_quotes_its_clause(memo: str) -> None:
     groups = re.findall(r"^### `([A-Z]+-\d+)` .*（第 ([\d.]+) 条，.*）\n\n> (.+)$", memo, re.M)
     assert groups
-    from fuling_compliance.regulation import regulation
+    from fuling_compliance.rules.regulation import regulation
 
     for _rule, clause, quote in groups:
         assert unescape(quote) == regulation().clauses[clause].zh

@@ -10,8 +10,8 @@ from click.testing import CliRunner
 
 from fuling_compliance import Rule, load_rules
 from fuling_compliance.cli import app
-from fuling_compliance.coverage import Scenario, scan_features
-from fuling_compliance.rulebook import (
+from fuling_compliance.reports.coverage import Scenario, scan_features
+from fuling_compliance.reports.rulebook import (
     build_book,
     condition_words,
     markdown_to_html,

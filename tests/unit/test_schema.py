@@ -20,7 +20,7 @@ from click.testing import CliRunner
 
 from fuling_compliance import evaluate, load_facts_data, load_rules
 from fuling_compliance.cli import app
-from fuling_compliance.schemas import (
+from fuling_compliance.reports.schemas import (
     FACTS_MODELINE,
     RULES_MODELINE,
     SCHEMA_NAMES,

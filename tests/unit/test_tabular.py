@@ -18,8 +18,8 @@ import pytest
 
 from fuling_compliance import FactsError, Problem, load_facts
 from fuling_compliance.errors import sheet_file
-from fuling_compliance.facts_model import CHONGQING
-from fuling_compliance.tabular import is_tabular, notes, parse_datetime, parse_time, sources
+from fuling_compliance.facts.model import CHONGQING
+from fuling_compliance.facts.tabular import is_tabular, notes, parse_datetime, parse_time, sources
 
 DATA = Path(__file__).parent / "data" / "sheets"
 UTC = dt.UTC

@@ -14,10 +14,10 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from fuling_compliance import FactSet, evaluate, load_facts, load_facts_data, load_rules
 from fuling_compliance.cli import app
-from fuling_compliance.facts_model import CHONGQING, COLLECTIONS, field_kinds
-from fuling_compliance.rules_load import RuleSet
-from fuling_compliance.tabular import columns, header
-from fuling_compliance.workbook import export, export_workbook, write_template
+from fuling_compliance.facts.model import CHONGQING, COLLECTIONS, field_kinds
+from fuling_compliance.facts.tabular import columns, header
+from fuling_compliance.facts.workbook import export, export_workbook, write_template
+from fuling_compliance.rules.load import RuleSet
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "fuling-2026q2.yaml"

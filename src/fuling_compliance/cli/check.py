@@ -9,11 +9,11 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from ..evaluate import evaluate
-from ..facts_load import load_facts
-from ..render import FORMATS, render
-from ..report import SEVERITY_ORDER, Report
-from ..rules_load import load_rules
+from ..engine.evaluate import evaluate
+from ..facts.load import load_facts
+from ..reports.render import FORMATS, render
+from ..reports.report import SEVERITY_ORDER, Report
+from ..rules.load import load_rules
 from .common import console_err, console_out, lang_option, rules_option, write_output
 
 _STATUS_ZH = {"fail": "不合规", "insufficient_data": "数据不足", "pass": "合规",
@@ -59,7 +59,7 @@ def check(facts: tuple[Path, ...], rules_paths: tuple[Path, ...], as_of: dt.date
     # junit/html/markdown show every evaluated subject (a testcase each, the scorecard)
     every = all_outcomes or fmt in ("junit", "html", "markdown")
     if dask_address:
-        from ..dask_backend import dask_executor
+        from ..engine.dask_backend import dask_executor
 
         with dask_executor(None if dask_address == "local" else dask_address) as executor:
             report = evaluate(ruleset, factset, as_of, all_outcomes=every, executor=executor)

@@ -16,7 +16,7 @@ ASSESS_FORMATS = ("html", "markdown", "json")
 def _period(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
     """Check the period; it stays text so that the reproduce command shows it as given."""
     if value is not None:
-        from ..assess import parse_period
+        from ..reports.assess import parse_period
 
         try:
             parse_period(value)
@@ -52,10 +52,10 @@ def assess_command(facts: tuple[Path, ...], rules_paths: tuple[Path, ...],
     Every outcome is evaluated (pass and not_applicable included). Exit code 0 when
     the assessment was produced, 2 when an input was rejected.
     """
-    from ..assess import assess, load_policy, parse_period
-    from ..evaluate import evaluate
-    from ..facts_load import load_facts
-    from ..rules_load import load_rules
+    from ..engine.evaluate import evaluate
+    from ..facts.load import load_facts
+    from ..reports.assess import assess, load_policy, parse_period
+    from ..rules.load import load_rules
 
     ruleset = load_rules(list(rules_paths) or None)
     policy = load_policy(policy_path, families=ruleset.families)
@@ -69,11 +69,11 @@ def assess_command(facts: tuple[Path, ...], rules_paths: tuple[Path, ...],
     if fmt == "json":
         text = assessment.to_json()
     elif fmt == "markdown":
-        from ..render.markdown import render_markdown
+        from ..reports.render.markdown import render_markdown
 
         text = render_markdown(report, lang, assessment=assessment)
     else:
-        from ..render.html import render_html
+        from ..reports.render.html import render_html
 
         text = render_html(report, lang, assessment=assessment)
     write_output(text, output)

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from ..rules_load import load_rules
+from ..rules.load import load_rules
 from .common import console_out, lang_option, rules_option
 
 

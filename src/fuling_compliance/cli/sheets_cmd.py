@@ -16,9 +16,9 @@ from pathlib import Path
 
 import click
 
-from .. import tabular
-from ..facts_load import load_facts
-from ..workbook import CSV_ENCODINGS, export, write_template
+from ..facts import tabular
+from ..facts.load import load_facts
+from ..facts.workbook import CSV_ENCODINGS, export, write_template
 from .common import console_err, lang_option
 
 

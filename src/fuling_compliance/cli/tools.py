@@ -48,7 +48,7 @@ def validate(rules: tuple[Path, ...], fmt: str, lang: str) -> None:
 
     检查规则文件（不需要事实数据），一次列出全部问题及其位置。
     """
-    from ..rules_load import rule_files, validate_rule_files
+    from ..rules.load import rule_files, validate_rule_files
 
     problems = validate_rule_files(list(rules) or None)
     files = len(rule_files(list(rules) or None)[0])
@@ -89,7 +89,7 @@ def schema(name: str, output: Path | None) -> None:
 
     输出规则文件、事实文件或检查报告的 JSON Schema。
     """
-    from ..schemas import schema_text
+    from ..reports.schemas import schema_text
 
     write_output(schema_text(name).rstrip("\n"), output)
 
@@ -118,10 +118,10 @@ def explain(facts: tuple[Path, ...], rule_id: str, subject_id: str, item: str | 
 
     逐条说明某条规则对某个对象的结论及其依据。
     """
-    from ..explain import explain as explain_one
-    from ..facts_load import load_facts
-    from ..rules_load import load_rules
-    from ..rules_schema import suggest
+    from ..facts.load import load_facts
+    from ..reports.explain import explain as explain_one
+    from ..rules.load import load_rules
+    from ..rules.schema import suggest
 
     ruleset = load_rules(list(rules_paths) or None)
     ids = [r.id for r in ruleset]
@@ -169,7 +169,7 @@ def _features_option(f: Any) -> Any:
 
 
 def _scenarios(features_dir: Path | None, lang: str) -> list[Any]:
-    from ..coverage import default_features_dir, scan_features
+    from ..reports.coverage import default_features_dir, scan_features
 
     folder = features_dir or default_features_dir()
     if not folder.is_dir():
@@ -198,8 +198,8 @@ def coverage(rules_paths: tuple[Path, ...], features_dir: Path | None, fmt: str,
 
     条款覆盖情况：每个条款的规则及其测试场景。
     """
-    from ..coverage import coverage as build
-    from ..rules_load import load_rules
+    from ..reports.coverage import coverage as build
+    from ..rules.load import load_rules
 
     ruleset = load_rules(list(rules_paths) or None)
     result = build(ruleset, _scenarios(features_dir, lang))
@@ -215,7 +215,7 @@ def coverage(rules_paths: tuple[Path, ...], features_dir: Path | None, fmt: str,
 
 
 def _print_coverage(result: Any, lang: str) -> None:
-    from ..coverage import STATUS_LABELS
+    from ..reports.coverage import STATUS_LABELS
 
     zh = lang == "zh"
     out = console_out()
@@ -281,8 +281,8 @@ def docs(rules_paths: tuple[Path, ...], features_dir: Path | None, output: Path,
 
     生成规则手册（Markdown 与 HTML）。
     """
-    from ..rulebook import build_book, stale_pages, write_book
-    from ..rules_load import load_rules
+    from ..reports.rulebook import build_book, stale_pages, write_book
+    from ..rules.load import load_rules
 
     ruleset = load_rules(list(rules_paths) or None)
     book = build_book(ruleset, _scenarios(features_dir, lang))

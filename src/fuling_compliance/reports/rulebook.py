@@ -24,12 +24,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from .coverage import Coverage, Scenario, coverage
-from .facts_model import COLLECTIONS, DEFINITE_NULL_FIELDS, EVENT_FIELDS, field_kinds
-from .labels import COLLECTION_LABELS, FIELD_LABELS, VALUE_LABELS
-from .regulation import Clause, regulation
-from .rules_load import RuleSet
-from .rules_model import (
+from ..facts.labels import COLLECTION_LABELS, FIELD_LABELS, VALUE_LABELS
+from ..facts.model import COLLECTIONS, DEFINITE_NULL_FIELDS, EVENT_FIELDS, field_kinds
+from ..rules.load import RuleSet
+from ..rules.model import (
     Absent,
     All,
     Any_,
@@ -47,6 +45,8 @@ from .rules_model import (
     Rule,
     UnitField,
 )
+from ..rules.regulation import Clause, regulation
+from .coverage import Coverage, Scenario, coverage
 
 MARKDOWN_INDEX = "README.md"
 HTML_INDEX = "index.html"

@@ -27,10 +27,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .facts_model import COLLECTIONS, FactFile
-from .regulation import regulation
+from ..facts.model import COLLECTIONS, FactFile
+from ..rules.model import COMPARE_OPS, RuleFile
+from ..rules.regulation import regulation
 from .report import Report
-from .rules_model import COMPARE_OPS, RuleFile
 
 SCHEMA_NAMES: tuple[str, ...] = ("rules", "facts", "report")
 DIALECT = "https://json-schema.org/draft/2020-12/schema"

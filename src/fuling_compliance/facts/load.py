@@ -19,9 +19,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from ..errors import FactsError, Problem
+from ..yaml_source import PosDict, PosList, parse_text, read_document
 from . import tabular
-from .errors import FactsError, Problem
-from .facts_model import (
+from .model import (
     CHONGQING,
     COLLECTIONS,
     FORMAT,
@@ -29,7 +30,6 @@ from .facts_model import (
     FactSet,
     Record,
 )
-from .yaml_source import PosDict, PosList, parse_text, read_document
 
 _TOP_KEYS = {"format", "as_of", *COLLECTIONS}
 

@@ -29,8 +29,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .facts_model import DEFINITE_NULL_FIELDS
-from .normalise import (
+from ..engine.normalise import (
     ENGINE_ID,
     KIND,
     RECORD_ID,
@@ -39,7 +38,8 @@ from .normalise import (
     duration_span_field,
     phone_digits,
 )
-from .rules_model import (
+from ..facts.model import DEFINITE_NULL_FIELDS
+from .model import (
     Absent,
     All,
     Any_,
@@ -55,7 +55,7 @@ from .rules_model import (
     Rule,
     UnitField,
 )
-from .rules_schema import GATE, SUBJECT, FieldInfo, RuleContext
+from .schema import GATE, SUBJECT, FieldInfo, RuleContext
 
 GATE_KIND = "__gate__"
 OUTCOMES = ("fail", "insufficient_data", "pass", "not_applicable")

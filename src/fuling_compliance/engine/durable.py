@@ -36,7 +36,7 @@ from typing import Any
 import durable_rules_engine
 from durable import engine as durable_engine
 
-from .errors import EngineError
+from ..errors import EngineError
 from .normalise import ENGINE_ID, KIND, PARTITION, RECORD_ID
 
 _LOCK = threading.RLock()

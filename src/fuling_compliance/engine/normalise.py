@@ -25,11 +25,11 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from .calendar import WorkingCalendar
-from .facts_model import CHONGQING, FactSet, Record
+from ..calendar import WorkingCalendar
+from ..facts.model import CHONGQING, FactSet, Record
 
 if TYPE_CHECKING:
-    from .rules_schema import FieldInfo
+    from ..rules.schema import FieldInfo
 
 ENGINE_ID = "id"
 PARTITION = "sid"

@@ -20,11 +20,10 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from .calendar import WorkingCalendar
-from .compile import CompiledRule, engine_fields, gate_fields
-from .engine import engine_run
-from .errors import CalendarError, EngineError
-from .facts_model import (
+from ..calendar import WorkingCalendar
+from ..errors import CalendarError, EngineError
+from ..facts.labels import VALUE_LABELS
+from ..facts.model import (
     CHONGQING,
     COLLECTIONS,
     DEFINITE_NULL_FIELDS,
@@ -33,9 +32,7 @@ from .facts_model import (
     Record,
     field_kinds,
 )
-from .labels import VALUE_LABELS
-from .normalise import COMMISSION_PARTITION, KIND, Normaliser, local_date
-from .report import (
+from ..reports.report import (
     STATUSES,
     Counts,
     FactsInfo,
@@ -47,8 +44,11 @@ from .report import (
     RuleSummary,
     Subject,
 )
-from .rules_load import PLACEHOLDER, RuleSet
-from .rules_model import All, Compare, Rule, rule_paths
+from ..rules.compile import CompiledRule, engine_fields, gate_fields
+from ..rules.load import PLACEHOLDER, RuleSet
+from ..rules.model import All, Compare, Rule, rule_paths
+from .durable import engine_run
+from .normalise import COMMISSION_PARTITION, KIND, Normaliser, local_date
 
 PRECEDENCE = {"fail": 3, "insufficient_data": 2, "pass": 1, "not_applicable": 0}
 

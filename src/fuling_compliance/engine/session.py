@@ -20,15 +20,15 @@ from typing import Any, cast
 
 from pydantic import ValidationError
 
-from .compile import CompiledRule, engine_fields
-from .engine import EngineRun
-from .errors import EngineError, FactsError, Problem
+from ..errors import EngineError, FactsError, Problem
+from ..facts.load import _impossible, _Located
+from ..facts.model import COLLECTIONS, REFERENCES, Commission, FactSet, Record
+from ..rules.compile import CompiledRule, engine_fields
+from ..rules.load import RuleSet
+from ..rules.model import ItemRef
+from .durable import EngineRun
 from .evaluate import PRECEDENCE, _run, resolve_as_of
-from .facts_load import _impossible, _Located
-from .facts_model import COLLECTIONS, REFERENCES, Commission, FactSet, Record
 from .normalise import Normaliser
-from .rules_load import RuleSet
-from .rules_model import ItemRef
 
 Key = tuple[str, str | None, str]  # (rule id, item, subject id)
 

@@ -1,6 +1,6 @@
 """The Commission's assessment of each supplier (clauses 6.2 and 7).
 
-From a :class:`~fuling_compliance.report.Report` (and, when given, the fact set it was
+From a :class:`~fuling_compliance.reports.report.Report` (and, when given, the fact set it was
 evaluated on) :func:`assess` builds a scorecard per supplier: per clause family the
 subjects evaluated, passed, failed and unknown (``insufficient_data``) and a compliance
 rate; a score; a ranking; the commendation candidates; the items to rectify and the
@@ -45,12 +45,12 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .errors import FulingError, Problem, RulesError
-from .facts_model import CHONGQING, FactSet
-from .regulation import regulation
+from ..errors import FulingError, Problem, RulesError
+from ..facts.model import CHONGQING, FactSet
+from ..rules.regulation import regulation
+from ..rules.schema import suggest
+from ..yaml_source import PosDict, PosList, read_document
 from .report import SEVERITY_ORDER, Finding, Message, Party, Report, RuleSetInfo, Subject
-from .rules_schema import suggest
-from .yaml_source import PosDict, PosList, read_document
 
 POLICY_FORMAT = "fuling-compliance/policy/assessment/v1"
 ASSESSMENT_FORMAT = "fuling-compliance/assessment/v1"
@@ -129,7 +129,7 @@ class Policy(_Strict):
 
 def bundled_policy_path() -> Path:
     """The policy shipped beside the bundled rules."""
-    from .rules_load import bundled_rules_dir
+    from ..rules.load import bundled_rules_dir
 
     return bundled_rules_dir() / "policy" / "assessment.yaml"
 
@@ -279,7 +279,7 @@ def family_of(clause: str, families: Iterable[str]) -> str:
 @cache
 def bundled_families() -> dict[str, Message]:
     """The clause families of the bundled rules (empty if they cannot be loaded)."""
-    from .rules_load import load_rules
+    from ..rules.load import load_rules
 
     try:
         ruleset = load_rules()

@@ -32,12 +32,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from .compile import SUBJECT_DATE
-from .errors import EngineError
-from .evaluate import PRECEDENCE, evaluate, resolve_as_of
-from .facts_model import CHONGQING, DEFINITE_NULL_FIELDS, SUBJECT_TYPES, FactSet, Record
-from .labels import COLLECTION_LABELS, FIELD_LABELS, STATUS_LABELS, VALUE_LABELS
-from .normalise import (
+from ..engine.evaluate import PRECEDENCE, evaluate, resolve_as_of
+from ..engine.normalise import (
     Normaliser,
     coordinate,
     day_number,
@@ -45,25 +41,12 @@ from .normalise import (
     local_date,
     phone_digits,
 )
-from .regulation import regulation
-from .report import Message, Report
-from .rulebook import (
-    DERIVED_LABELS,
-    NEGATED,
-    OP_SYMBOLS,
-    SEVERITY_WORDS,
-    SOURCE_WORDS,
-    compare_words,
-    condition_words,
-    field_label,
-    parameter_label,
-    pick,
-    presence_words,
-    related_words,
-    unit_label,
-)
-from .rules_load import RuleSet
-from .rules_model import (
+from ..errors import EngineError
+from ..facts.labels import COLLECTION_LABELS, FIELD_LABELS, STATUS_LABELS, VALUE_LABELS
+from ..facts.model import CHONGQING, DEFINITE_NULL_FIELDS, SUBJECT_TYPES, FactSet, Record
+from ..rules.compile import SUBJECT_DATE
+from ..rules.load import RuleSet
+from ..rules.model import (
     Absent,
     All,
     Any_,
@@ -80,7 +63,24 @@ from .rules_model import (
     UnitField,
     rule_paths,
 )
-from .rules_schema import GATE, SUBJECT, FieldInfo, RuleContext
+from ..rules.regulation import regulation
+from ..rules.schema import GATE, SUBJECT, FieldInfo, RuleContext
+from .report import Message, Report
+from .rulebook import (
+    DERIVED_LABELS,
+    NEGATED,
+    OP_SYMBOLS,
+    SEVERITY_WORDS,
+    SOURCE_WORDS,
+    compare_words,
+    condition_words,
+    field_label,
+    parameter_label,
+    pick,
+    presence_words,
+    related_words,
+    unit_label,
+)
 
 Kleene = Literal["true", "false", "unknown"]
 T: Kleene = "true"

@@ -37,7 +37,7 @@ def _lazy(module: str) -> Renderer:
         return renderer(report, lang)
 
     run.__name__ = f"render_{module}"
-    run.__doc__ = f"Render a report with :mod:`fuling_compliance.render.{module}`."
+    run.__doc__ = f"Render a report with :mod:`fuling_compliance.reports.render.{module}`."
     return run
 
 

@@ -47,8 +47,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import Problem, column_letter, sheet_file
-from .facts_model import CHONGQING, COLLECTIONS, FieldKind, field_kinds
+from ..errors import Problem, column_letter, sheet_file
+from ..yaml_source import PosDict, PosList, max_bytes_default, read_document
 from .labels import (
     COLLECTION_LABELS,
     FALSE_WORDS,
@@ -58,7 +58,7 @@ from .labels import (
     collection_for_label,
     field_for_label,
 )
-from .yaml_source import PosDict, PosList, max_bytes_default, read_document
+from .model import CHONGQING, COLLECTIONS, FieldKind, field_kinds
 
 Read = Callable[[], tuple[Any, list[Problem]]]
 Source = tuple[str, Read]

@@ -10,9 +10,9 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
-from .facts_model import COLLECTIONS, FieldKind, field_kinds
-from .normalise import engine_name
-from .rules_model import Rule
+from ..engine.normalise import engine_name
+from ..facts.model import COLLECTIONS, FieldKind, field_kinds
+from .model import Rule
 
 GATE = "gate"
 SUBJECT = "subj"

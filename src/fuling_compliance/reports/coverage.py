@@ -34,9 +34,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from .regulation import Clause, regulation
-from .rules_load import bundled_rules_dir
-from .rules_model import Rule
+from ..rules.load import bundled_rules_dir
+from ..rules.model import Rule
+from ..rules.regulation import Clause, regulation
 
 COVERAGE_FORMAT = "fuling-compliance/coverage/v1"
 RULE_ID = re.compile(r"^[A-Z]{3}-[0-9]{2}$")

@@ -30,11 +30,11 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from .. import __version__
+from ... import __version__
+from ...facts.labels import COLLECTION_LABELS, FIELD_LABELS, STATUS_LABELS, VALUE_LABELS
+from ...facts.model import CHONGQING, SUBJECT_TYPES
+from ...rules.regulation import regulation
 from ..assess import Assessment, Scorecard, assess, family_of
-from ..facts_model import CHONGQING, SUBJECT_TYPES
-from ..labels import COLLECTION_LABELS, FIELD_LABELS, STATUS_LABELS, VALUE_LABELS
-from ..regulation import regulation
 from ..report import SEVERITY_ORDER, STATUSES, Finding, Message, Report
 
 #: status colours; ``insufficient_data`` has its own, never a pass's
@@ -404,7 +404,7 @@ def _number(value: float) -> str:
 def environment() -> Environment:
     """The Jinja environment of the report templates (HTML escaped, Markdown not)."""
     env = Environment(
-        loader=PackageLoader("fuling_compliance.render", "templates"),
+        loader=PackageLoader("fuling_compliance.reports.render", "templates"),
         autoescape=lambda name: bool(name and name.endswith(".html.j2")),
         undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
         keep_trailing_newline=True)
@@ -416,8 +416,8 @@ def environment() -> Environment:
 
 @cache
 def _asset(name: str) -> str:
-    return resources.files("fuling_compliance.render").joinpath(f"templates/{name}").read_text(
-        "utf-8")
+    templates = resources.files("fuling_compliance.reports.render").joinpath("templates")
+    return templates.joinpath(name).read_text("utf-8")
 
 
 def _csp_hash(text: str) -> str:

@@ -28,13 +28,13 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from .calendar import WorkingCalendar, load_calendar_files
+from ..calendar import WorkingCalendar, load_calendar_files
+from ..engine.normalise import DURATIONS
+from ..errors import Problem, RulesError
+from ..facts.model import COLLECTIONS, DERIVED_FIELDS
+from ..yaml_source import PosDict, PosList, read_document
 from .compile import CompiledRule, CompileError, compile_rule
-from .errors import Problem, RulesError
-from .facts_model import COLLECTIONS, DERIVED_FIELDS
-from .normalise import DURATIONS
-from .regulation import regulation
-from .rules_model import (
+from .model import (
     COMPARE_OPS,
     Absent,
     All,
@@ -57,8 +57,8 @@ from .rules_model import (
     UnitField,
     _condition_kind,  # the discriminator of Condition: tells union branches from keys
 )
-from .rules_schema import RESERVED_ALIASES, FieldInfo, ResolveError, RuleContext, suggest
-from .yaml_source import PosDict, PosList, read_document
+from .regulation import regulation
+from .schema import RESERVED_ALIASES, FieldInfo, ResolveError, RuleContext, suggest
 
 PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 _TEMPORAL = {"datetime", "date", "time"}
@@ -108,7 +108,7 @@ def bundled_rules_dir() -> Path:
     packaged = Path(str(resources.files("fuling_compliance"))) / "_bundled" / "rules"
     if packaged.is_dir():
         return packaged
-    return Path(__file__).resolve().parents[2] / "rules"
+    return Path(__file__).resolve().parents[3] / "rules"
 
 
 def rule_files(paths: Sequence[str | Path] | None) -> tuple[list[Path], list[Path]]:

@@ -1,0 +1,1 @@
+"""The engine: normalising facts, running compiled rules on durable_rules."""

@@ -1,0 +1,1 @@
+"""Facts: the input contract, reading and validating fact sets."""

@@ -1,0 +1,1 @@
+"""Reports: the report model, renderers, and views derived from rules and reports."""

@@ -1,0 +1,1 @@
+"""Rules: the rule language, loading and validating rule files, compiling them."""
