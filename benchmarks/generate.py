@@ -38,8 +38,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from fuling_compliance.calendar import WorkingCalendar
-from fuling_compliance.facts.model import CHONGQING, COLLECTIONS
+from fuling_compliance.calendar import CHONGQING, WorkingCalendar
+from fuling_compliance.facts.model import COLLECTIONS
 
 Doc = dict[str, Any]
 

@@ -52,8 +52,8 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from fuling_compliance.calendar import WorkingCalendar
-from fuling_compliance.facts.model import CHONGQING, FactSet
+from fuling_compliance.calendar import CHONGQING, WorkingCalendar
+from fuling_compliance.facts.model import FactSet
 
 PASS, FAIL, INSUFFICIENT, NA = "pass", "fail", "insufficient_data", "not_applicable"
 RANK = {FAIL: 3, INSUFFICIENT: 2, PASS: 1, NA: 0}

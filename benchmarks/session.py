@@ -22,8 +22,8 @@ from generate import generate
 from run import load
 
 from fuling_compliance import load_rules
+from fuling_compliance.calendar import CHONGQING
 from fuling_compliance.engine.session import Session
-from fuling_compliance.facts.model import CHONGQING
 
 
 def main() -> int:

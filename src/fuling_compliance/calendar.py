@@ -32,6 +32,19 @@ from .errors import CalendarError, Problem
 from .yaml_source import PosDict, read_document
 
 _BASE = dt.date(2004, 1, 1)
+_EPOCH_DAY = dt.date(1970, 1, 1)
+#: Chongqing time (UTC+08:00): the district's clock for dates and days
+CHONGQING = dt.timezone(dt.timedelta(hours=8), "Asia/Chongqing")
+
+
+def day_number(day: dt.date) -> int:
+    """Days since 1970-01-01."""
+    return (day - _EPOCH_DAY).days
+
+
+def local_date(value: dt.datetime) -> dt.date:
+    """The date of ``value`` in Chongqing."""
+    return value.astimezone(CHONGQING).date()
 
 
 class WorkingCalendar:

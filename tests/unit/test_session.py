@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from fuling_compliance import FactsError, load_facts, load_rules
+from fuling_compliance.calendar import CHONGQING as CQ
 from fuling_compliance.engine.evaluate import _run
 from fuling_compliance.engine.session import Session
-from fuling_compliance.facts.model import CHONGQING as CQ
 from fuling_compliance.facts.model import COLLECTIONS, FactSet
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "fuling-2026q2.yaml"

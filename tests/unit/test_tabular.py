@@ -17,8 +17,8 @@ import openpyxl
 import pytest
 
 from fuling_compliance import FactsError, Problem, load_facts
+from fuling_compliance.calendar import CHONGQING
 from fuling_compliance.errors import sheet_file
-from fuling_compliance.facts.model import CHONGQING
 from fuling_compliance.facts.tabular import is_tabular, notes, parse_datetime, parse_time, sources
 
 DATA = Path(__file__).parent / "data" / "sheets"

@@ -13,8 +13,9 @@ from click.testing import CliRunner
 from openpyxl.worksheet.worksheet import Worksheet
 
 from fuling_compliance import FactSet, evaluate, load_facts, load_facts_data, load_rules
+from fuling_compliance.calendar import CHONGQING
 from fuling_compliance.cli import app
-from fuling_compliance.facts.model import CHONGQING, COLLECTIONS, field_kinds
+from fuling_compliance.facts.model import COLLECTIONS, field_kinds
 from fuling_compliance.facts.tabular import columns, header
 from fuling_compliance.facts.workbook import export, export_workbook, write_template
 from fuling_compliance.rules.load import RuleSet

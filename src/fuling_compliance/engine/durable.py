@@ -37,7 +37,7 @@ import durable_rules_engine
 from durable import engine as durable_engine
 
 from ..errors import EngineError
-from .normalise import ENGINE_ID, KIND, PARTITION, RECORD_ID
+from ..rules.engine_fields import ENGINE_ID, KIND, PARTITION, RECORD_ID
 
 _LOCK = threading.RLock()
 BATCH = 5000

@@ -20,11 +20,10 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from ..calendar import WorkingCalendar
+from ..calendar import CHONGQING, WorkingCalendar
 from ..errors import CalendarError, EngineError
 from ..facts.labels import VALUE_LABELS
 from ..facts.model import (
-    CHONGQING,
     COLLECTIONS,
     DEFINITE_NULL_FIELDS,
     SUBJECT_TYPES,

@@ -23,58 +23,29 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from ..calendar import WorkingCalendar
-from ..facts.model import CHONGQING, FactSet, Record
+from ..calendar import WorkingCalendar, day_number, local_date
+from ..facts.model import DURATIONS, FactSet, Record
+from ..rules.engine_fields import (
+    ENGINE_ID,
+    KIND,
+    LIST_SENTINEL,
+    PARTITION,
+    RECORD_ID,
+    coordinate,
+    duration_span_field,
+    engine_name,
+    phone_digits,
+)
 
-if TYPE_CHECKING:
-    from ..rules.schema import FieldInfo
+__all__ = ["COMMISSION_PARTITION", "ENGINE_ID", "KIND", "LIST_SENTINEL", "PARTITION",
+           "RECORD_ID", "Normaliser", "coordinate", "day_number", "duration_span_field",
+           "engine_name", "local_date", "phone_digits"]
 
-ENGINE_ID = "id"
-PARTITION = "sid"
-KIND = "_k"
-RECORD_ID = "rid"
 COMMISSION_PARTITION = "~commission"
-LIST_SENTINEL = "~end"
-
-#: (collection, value field) -> unit field of a duration pair
-DURATIONS: dict[tuple[str, str], str] = {("business_services", "time_limit"): "time_limit_unit"}
 PHONE_FIELDS = frozenset({"hotline", "supervision_phone", "value", "phone_line"})
 _SPAN = {"working_days": 2, "days": 1, "hours": 3600, "minutes": 60}
-_EPOCH_DAY = dt.date(1970, 1, 1)
-
-
-def engine_name(field: str) -> str:
-    """The engine field name of a domain field (``id`` -> ``rid``)."""
-    return RECORD_ID if field == "id" else field
-
-
-def phone_digits(engine_field: str) -> str:
-    return f"{engine_field}__digits"
-
-
-def duration_span_field(engine_field: str) -> str:
-    return f"{engine_field}__span"
-
-
-def coordinate(info: FieldInfo, scale: str, *, end: bool) -> str:
-    """The engine field holding ``info`` on a time scale (see the module table)."""
-    name = info.engine_field
-    if info.kind in ("datetime", "date"):
-        if scale == "day":
-            return f"{name}__day"
-        if scale == "working_day":
-            return f"{name}__wde" if end else f"{name}__wds"
-    return name
-
-
-def day_number(day: dt.date) -> int:
-    return (day - _EPOCH_DAY).days
-
-
-def local_date(value: dt.datetime) -> dt.date:
-    return value.astimezone(CHONGQING).date()
 
 
 class Normaliser:

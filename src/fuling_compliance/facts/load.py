@@ -19,11 +19,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from ..calendar import CHONGQING
 from ..errors import FactsError, Problem
 from ..yaml_source import PosDict, PosList, parse_text, read_document
 from . import tabular
 from .model import (
-    CHONGQING,
     COLLECTIONS,
     FORMAT,
     REFERENCES,

@@ -17,8 +17,11 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, field_validator
 
+from ..calendar import CHONGQING
+
 FORMAT = "fuling-compliance/facts/v1"
-CHONGQING = dt.timezone(dt.timedelta(hours=8), "Asia/Chongqing")
+#: (collection, value field) -> unit field of a duration pair
+DURATIONS: dict[tuple[str, str], str] = {("business_services", "time_limit"): "time_limit_unit"}
 
 #: Timestamps whose ``null`` means "has not happened", not "unknown".
 EVENT_FIELDS = frozenset(

@@ -47,6 +47,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..calendar import CHONGQING
 from ..errors import Problem, column_letter, sheet_file
 from ..yaml_source import PosDict, PosList, max_bytes_default, read_document
 from .labels import (
@@ -58,7 +59,7 @@ from .labels import (
     collection_for_label,
     field_for_label,
 )
-from .model import CHONGQING, COLLECTIONS, FieldKind, field_kinds
+from .model import COLLECTIONS, FieldKind, field_kinds
 
 Read = Callable[[], tuple[Any, list[Problem]]]
 Source = tuple[str, Read]

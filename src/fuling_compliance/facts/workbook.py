@@ -32,8 +32,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from ..calendar import CHONGQING
 from .labels import COLLECTION_LABELS, FIELD_LABELS
-from .model import CHONGQING, COLLECTIONS, EVENT_FIELDS, FORMAT, FactSet, Record, field_kinds
+from .model import COLLECTIONS, EVENT_FIELDS, FORMAT, FactSet, Record, field_kinds
 from .tabular import (
     DERIVED_ID,
     NO_ITEMS,

@@ -45,8 +45,9 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from ..calendar import CHONGQING
 from ..errors import FulingError, Problem, RulesError
-from ..facts.model import CHONGQING, FactSet
+from ..facts.model import FactSet
 from ..rules.regulation import regulation
 from ..rules.schema import suggest
 from ..yaml_source import PosDict, PosList, read_document

@@ -32,6 +32,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from ..calendar import CHONGQING
 from ..engine.evaluate import PRECEDENCE, evaluate, resolve_as_of
 from ..engine.normalise import (
     Normaliser,
@@ -43,7 +44,7 @@ from ..engine.normalise import (
 )
 from ..errors import EngineError
 from ..facts.labels import COLLECTION_LABELS, FIELD_LABELS, STATUS_LABELS, VALUE_LABELS
-from ..facts.model import CHONGQING, DEFINITE_NULL_FIELDS, SUBJECT_TYPES, FactSet, Record
+from ..facts.model import DEFINITE_NULL_FIELDS, SUBJECT_TYPES, FactSet, Record
 from ..rules.compile import SUBJECT_DATE
 from ..rules.load import RuleSet
 from ..rules.model import (

@@ -29,16 +29,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..engine.normalise import (
+from ..calendar import day_number
+from ..facts.model import DEFINITE_NULL_FIELDS
+from .engine_fields import (
     ENGINE_ID,
     KIND,
     RECORD_ID,
     coordinate,
-    day_number,
     duration_span_field,
     phone_digits,
 )
-from ..facts.model import DEFINITE_NULL_FIELDS
 from .model import (
     Absent,
     All,

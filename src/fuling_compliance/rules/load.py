@@ -29,9 +29,8 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from ..calendar import WorkingCalendar, load_calendar_files
-from ..engine.normalise import DURATIONS
 from ..errors import Problem, RulesError
-from ..facts.model import COLLECTIONS, DERIVED_FIELDS
+from ..facts.model import COLLECTIONS, DERIVED_FIELDS, DURATIONS
 from ..yaml_source import PosDict, PosList, read_document
 from .compile import CompiledRule, CompileError, compile_rule
 from .model import (

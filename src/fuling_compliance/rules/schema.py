@@ -10,8 +10,8 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
-from ..engine.normalise import engine_name
 from ..facts.model import COLLECTIONS, FieldKind, field_kinds
+from .engine_fields import engine_name
 from .model import Rule
 
 GATE = "gate"

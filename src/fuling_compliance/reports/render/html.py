@@ -31,8 +31,9 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from ... import __version__
+from ...calendar import CHONGQING
 from ...facts.labels import COLLECTION_LABELS, FIELD_LABELS, STATUS_LABELS, VALUE_LABELS
-from ...facts.model import CHONGQING, SUBJECT_TYPES
+from ...facts.model import SUBJECT_TYPES
 from ...rules.regulation import regulation
 from ..assess import Assessment, Scorecard, assess, family_of
 from ..report import SEVERITY_ORDER, STATUSES, Finding, Message, Report

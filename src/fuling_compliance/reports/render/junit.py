@@ -36,7 +36,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections import defaultdict
 
-from ...facts.model import CHONGQING
+from ...calendar import CHONGQING
 from ...rules.regulation import regulation
 from ..report import Finding, Report
 from .html import SEVERITY_LABELS, evidence_label, status_label, subject_label, value_label
