@@ -12,7 +12,6 @@ The whole public API is here::
 Errors all derive from :class:`FulingError`; violations are findings, never exceptions.
 """
 
-from .engine.evaluate import evaluate
 from .engine.session import Change, Session
 from .errors import (
     CalendarError,
@@ -25,6 +24,7 @@ from .errors import (
 )
 from .facts.load import load_facts, load_facts_data
 from .facts.model import FactSet
+from .reports.evaluate import evaluate
 from .reports.report import Finding, Report
 from .rules.load import RuleSet, load_rules, validate_rule_files
 from .rules.model import Rule

@@ -21,6 +21,7 @@ from fuling_compliance import (
     load_facts_data,
     load_rules,
 )
+from fuling_compliance.facts.model import COLLECTIONS
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "fuling-2026q2.yaml"
@@ -38,16 +39,12 @@ def example() -> FactSet:
 
 def shuffled(facts: FactSet, seed: int) -> FactSet:
     rng = random.Random(seed)
-    data: dict[str, Any] = {}
-    for name in FactSet.model_fields:
-        value = getattr(facts, name)
-        if isinstance(value, tuple) and name != "warnings":
-            items = list(value)
-            rng.shuffle(items)
-            data[name] = tuple(items)
-        else:
-            data[name] = value
-    return FactSet(**data)
+    rows: dict[str, Any] = {}
+    for name in COLLECTIONS:
+        items = list(facts.rows(name))
+        rng.shuffle(items)
+        rows[name] = items
+    return FactSet(rows, as_of=facts.as_of, warnings=facts.warnings)
 
 
 def test_findings_do_not_depend_on_record_order(rules: Any, example: FactSet) -> None:
@@ -179,14 +176,16 @@ def test_report_json_round_trips(rules: Any, example: FactSet) -> None:
 def test_sharding_join_free_rules_does_not_change_findings(
     rules: Any, example: FactSet, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    evaluate_module = importlib.import_module("fuling_compliance.engine.evaluate")
+    run_module = importlib.import_module("fuling_compliance.engine.run")
 
     whole = evaluate(rules, example, all_outcomes=True).to_json()
-    monkeypatch.setattr(evaluate_module, "SHARD_SIZE", 7)
+    monkeypatch.setattr(run_module, "SESSION_SIZE", 7)
     assert evaluate(rules, example, all_outcomes=True).to_json() == whole
-    join_free = [c for c in evaluate_module.chunks(rules.compiled) if
-                 not any(x.rule.related for x in c)]
-    assert join_free  # the sharded path was exercised
+    sessions = {key: run_module.shards(key, example, 7) for key, _ in
+                run_module.chunks(rules.compiled)}
+    # both paths were exercised: several sessions for rules with and without joins
+    assert any(len(s) > 1 for key, s in sessions.items() if key.related)
+    assert any(len(s) > 1 for key, s in sessions.items() if not key.related)
 
 
 def test_a_session_holding_only_a_related_record_is_skipped(rules: Any) -> None:

@@ -60,10 +60,10 @@ staff:
 """
     found = problems_of([write(tmp_path, "f.yaml", text)])
     expected = {
-        ("f.yaml", 7, col(text, 7, "kind"), "outlets", "O1", "kind", "literal_error"),
+        ("f.yaml", 7, col(text, 7, "kind"), "outlets", "O1", "kind", "enum"),
         ("f.yaml", 8, col(text, 8, "area_id"), "outlets", "O2", "area_id", "dangling_reference"),
         ("f.yaml", 9, col(text, 9, "transport"), "outlets", "O4", "transport_accessible",
-         "bool_parsing"),
+         "type"),
         ("f.yaml", 11, col(text, 11, "id"), "outlets", "O3", "id", "duplicate_id"),
         ("f.yaml", 13, col(text, 13, "satisfied"), "surveys", "V1", "satisfied",
          "impossible_value"),
@@ -92,7 +92,7 @@ def test_collections_concatenate_across_files(tmp_path: Path) -> None:
 def test_unknown_fields_are_kept_and_warned(tmp_path: Path) -> None:
     text = GOOD.replace("name: 涪陵供电", "name: x, erp_code: 77") + "extras: [1]\n"
     facts = load_facts(write(tmp_path, "f.yaml", text))
-    assert facts.suppliers[0].model_extra == {"erp_code": 77}
+    assert facts.suppliers[0].extra == {"erp_code": 77}
     assert any("erp_code" in w and ":3:" in w for w in facts.warnings)
     assert any("extras" in w for w in facts.warnings)
 

@@ -47,7 +47,7 @@ from typing import Any
 import pytest
 
 from fuling_compliance import load_facts_data, load_rules
-from fuling_compliance.facts.model import COLLECTIONS, FactSet, Record
+from fuling_compliance.facts.model import COLLECTIONS, FactSet, Record, customer_facing
 from fuling_compliance.rules.model import rule_paths
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -211,7 +211,7 @@ def run() -> Run:
 def _show(record: Record | None) -> str:
     if record is None:
         return "?"
-    fields = {k: v for k, v in record.model_dump().items() if v is not None}
+    fields = {k: v for k, v in record.to_dict().items() if v is not None}
     return ", ".join(f"{k}={v.isoformat() if isinstance(v, dt.date) else v}"
                      for k, v in fields.items())
 
@@ -245,7 +245,7 @@ def _related(ds: Dataset, rule: str, record: Any) -> Iterator[Any]:
     f = ds.facts
     if rule in ("STF-02", "STF-03", "STF-04"):
         staff = next((s for s in f.staff if s.id == record.staff_id), None)
-        yield None if staff is None else staff.is_customer_facing()
+        yield None if staff is None else customer_facing(staff.values)
         if rule == "STF-02" and staff is not None:
             yield staff.certified
     elif rule in ("LIM-01", "LIM-02"):
@@ -266,7 +266,7 @@ def _field(ds: Dataset, record: Any, path: str) -> Any:
     if path == "first_start":
         return ds.first_start.get(record.id, record.scheduled_start)
     if path == "customer_facing":
-        return record.is_customer_facing()
+        return customer_facing(record.values)
     if path == "satisfied_x100":
         return None if not record.respondents or record.satisfied is None else 1
     value = getattr(record, path, None)

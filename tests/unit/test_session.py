@@ -11,7 +11,7 @@ import pytest
 
 from fuling_compliance import FactsError, load_facts, load_rules
 from fuling_compliance.calendar import CHONGQING as CQ
-from fuling_compliance.engine.evaluate import _run
+from fuling_compliance.engine.run import run
 from fuling_compliance.engine.session import Session
 from fuling_compliance.facts.model import COLLECTIONS, FactSet
 
@@ -19,15 +19,15 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "fuling-2026q2.yaml
 
 
 def full(session: Session) -> dict[Any, str]:
-    values: dict[str, Any] = {c: tuple(session.records[c].values())
-                              for c in COLLECTIONS if c != "commission"}
-    commission = next(iter(session.records["commission"].values()), None)
-    facts = FactSet(commission=commission, **values)
-    return _run(session.rules.compiled, facts, session.as_of, session.rules.calendar)
+    facts = FactSet({c: [r.values for r in session.records[c].values()] for c in COLLECTIONS},
+                    ids={c: list(session.records[c]) for c in COLLECTIONS})
+    compiled = session.rules.compiled
+    outcomes = run(compiled, facts, session.as_of, session.rules.calendar)
+    return outcomes.by_subject(compiled, facts)
 
 
 def data(record: Any) -> dict[str, Any]:
-    return record.model_dump(exclude_none=False)
+    return record.to_dict()
 
 
 @pytest.fixture(scope="module")

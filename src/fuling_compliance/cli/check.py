@@ -9,8 +9,8 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from ..engine.evaluate import evaluate
 from ..facts.load import load_facts
+from ..reports.evaluate import evaluate
 from ..reports.render import FORMATS, render
 from ..reports.report import SEVERITY_ORDER, Report
 from ..rules.load import load_rules

@@ -52,9 +52,9 @@ def assess_command(facts: tuple[Path, ...], rules_paths: tuple[Path, ...],
     Every outcome is evaluated (pass and not_applicable included). Exit code 0 when
     the assessment was produced, 2 when an input was rejected.
     """
-    from ..engine.evaluate import evaluate
     from ..facts.load import load_facts
     from ..reports.assess import assess, load_policy, parse_period
+    from ..reports.evaluate import evaluate
     from ..rules.load import load_rules
 
     ruleset = load_rules(list(rules_paths) or None)

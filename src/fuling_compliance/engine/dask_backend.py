@@ -1,7 +1,7 @@
 """Run evaluation on Dask distributed (optional extra ``fuling-compliance[dask]``).
 
-Each rule chunk becomes one task of plain data (:class:`~fuling_compliance.engine.evaluate.Task`:
-compiled rules, engine facts by partition, the gate); the workers run it on
+Each rule chunk becomes one task of plain data (:class:`~fuling_compliance.engine.run.Task`:
+compiled rules, engine facts by session, the gate); the workers run it on
 durable_rules and send back the firings; the client merges them into the same report a
 single process gives. Workers need the same version of ``fuling-compliance`` installed.
 

@@ -1,31 +1,35 @@
 """The only module that talks to durable_rules; every known pitfall is handled here.
 
-* **Asynchronous firing.** ``durable.engine.Host`` starts timer threads that dispatch
-  actions in the background. :class:`_SyncHost` starts none; after every assert the
-  pending actions are drained on the calling thread until the engine has none left.
-* **Negation is not truth-maintained.** Every compiled rule starts with the gate fact,
-  which is asserted after all data (see :mod:`.compile`).
+The C extension (``durable_rules_engine``) is driven directly: a ruleset is created from
+the compiled definitions, facts are asserted as JSON text, and firings are read from
+the pending actions. durable_rules' Python layer (``durable.engine``: hosts, timer
+threads, action closures) is not used at all.
+
+* **Asynchronous firing.** A durable ``Host`` dispatches actions from timer threads;
+  here there is no host: after every assert, the pending actions are drained on the
+  calling thread until the engine has none left.
+* **Negation is not truth-maintained.** Every compiled rule that joins starts with the
+  gate fact, asserted after all data of its session (see :mod:`..rules.compile`).
 * **Reserved ``id``/``sid``.** Domain ids travel as ``rid`` (see :mod:`.normalise`);
-  ``id`` is the engine identity we assign, ``sid`` the partition.
+  ``id`` is the engine identity we assign, ``sid`` the session.
 * **Silent fact loss from 32-bit identities.** The engine keys facts by
-  ``fnv1_32(id)`` and never compares full ids. :class:`IdAllocator` hands out ids
-  whose hashes are distinct within a partition, so no collision can happen; after
-  asserting, the number of stored facts is checked against the number asserted.
+  ``fnv1_32(id)`` and never compares full ids. :class:`IdAllocator` hands out ids whose
+  hashes are distinct within a session, so no collision can happen; after asserting,
+  the number of stored facts is checked against the number asserted.
 * **Facts matching no rule make a whole batch fail.** A sink rule that can never fire
   references every asserted collection, so each fact is always "handled".
-* **Swallowed action exceptions.** durable_rules' action machinery (which swallows
-  exceptions into the state) is not used: pending actions are taken from the engine
-  directly and any unexpected firing is an :class:`~fuling_compliance.errors.EngineError`.
-* **Memory.** Each partition's state is deleted after it is evaluated and the ruleset
-  is deleted at the end, so nothing outlives an evaluation.
-* **Threads.** Each evaluation has its own host and ruleset; calls into the C extension
-  are serialised by a process-wide lock (the extension has no locks of its own).
+* **Swallowed action exceptions.** There are no actions: a firing is read from the
+  engine's action message, and one that names no subject is an
+  :class:`~fuling_compliance.errors.EngineError`.
+* **Memory.** Each session's state is deleted after it is evaluated and the ruleset is
+  deleted at the end, so nothing outlives an evaluation.
+* **Threads.** Each evaluation has its own ruleset; calls into the C extension are
+  serialised by a process-wide lock (the extension has no locks of its own).
 """
 
 from __future__ import annotations
 
 import itertools
-import json
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -34,7 +38,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import durable_rules_engine
-from durable import engine as durable_engine
+import orjson
 
 from ..errors import EngineError
 from ..rules.engine_fields import ENGINE_ID, KIND, PARTITION, RECORD_ID
@@ -42,6 +46,8 @@ from ..rules.engine_fields import ENGINE_ID, KIND, PARTITION, RECORD_ID
 _LOCK = threading.RLock()
 BATCH = 5000
 NEVER_KIND = "__never__"
+#: the engine field of a subject's index (see :mod:`.normalise`)
+INDEX = "_i"
 
 
 def fnv1_32(text: str) -> int:
@@ -55,7 +61,7 @@ def fnv1_32(text: str) -> int:
 
 
 class IdAllocator:
-    """Engine ids whose durable_rules hashes never collide within one partition."""
+    """Engine ids whose durable_rules hashes never collide within one session."""
 
     def __init__(self, hash_function: Callable[[str], int] = fnv1_32) -> None:
         self._hash = hash_function
@@ -69,11 +75,6 @@ class IdAllocator:
             if h not in self._used:
                 self._used.add(h)
                 return candidate
-
-
-def _never_called(_c: Any) -> None:
-    """durable_rules wants a callable per rule; firings are read in ``_drain`` instead."""
-    raise AssertionError("durable_rules' own action dispatch must not run")
 
 
 _IDS: list[str] = []
@@ -90,24 +91,20 @@ def allocated_ids(n: int) -> list[str]:
     return _IDS[:n]
 
 
-class _SyncHost(durable_engine.Host):  # type: ignore[misc]
-    """A host with no background dispatch threads."""
-
-    def _run(self) -> None:
-        return None
-
-
 @dataclass(frozen=True)
 class Firing:
     """One firing of a compiled durable rule: which rule, which subject fact."""
 
     rule_name: str
+    #: the subject's record id (``rid``)
     subject_id: str
+    #: the subject's index in its collection (``_i``), when the fact carries one
+    index: int | None
     partition: str
 
 
 class EngineRun:
-    """One evaluation's ruleset on its own host; use as a context manager."""
+    """One evaluation's ruleset in the C extension; use as a context manager."""
 
     def __init__(self, definitions: dict[str, dict[str, Any]], collections: Iterable[str],
                  subject_alias: str = "subj") -> None:
@@ -115,9 +112,7 @@ class EngineRun:
         self._firings: list[Firing] = []
         self._errors: list[str] = []
         self._subject_alias = subject_alias
-        ruleset: dict[str, Any] = {}
-        for name, definition in definitions.items():
-            ruleset[name] = {**definition, "run": _never_called}
+        ruleset: dict[str, Any] = dict(definitions)
         kinds = sorted(set(collections))
         if kinds:
             # never fires (no fact has the kind NEVER_KIND) but "handles" every collection
@@ -125,98 +120,93 @@ class EngineRun:
                 "all": [{"never": {KIND: NEVER_KIND}},
                         {"x": {"$or": [{KIND: k} for k in kinds]} if len(kinds) > 1
                          else {KIND: kinds[0]}}],
-                "run": _never_called,
             }
         with _LOCK:
-            self._host = _SyncHost()
             try:
-                self._host.set_rulesets({self._name: ruleset})
+                self._handle: int = durable_rules_engine.create_ruleset(
+                    self._name, orjson.dumps(ruleset).decode())
             except Exception as exc:  # malformed definition: a compiler bug
                 raise EngineError(f"durable_rules refused the compiled ruleset: {exc}") from exc
-            self._ruleset = self._host.get_ruleset(self._name)
         self._closed = False
 
     # ------------------------------------------------------------------ evaluation
     def evaluate_partition(self, partition: str, facts: Sequence[dict[str, Any]],
-                           gate: dict[str, Any]) -> list[Firing]:
-        """Assert ``facts`` then the gate in one partition; return its firings.
+                           gate: dict[str, Any] | None) -> list[Firing]:
+        """Assert ``facts`` in one session, then the gate (if any); return the firings.
 
-        ``facts`` must not carry ``id``/``sid``: they are assigned here.
+        ``facts`` must not carry ``id``/``sid``: they are assigned here. Rules without a
+        gate fire as their subjects arrive; rules with one, when the gate arrives last.
         """
-        ids = allocated_ids(len(facts) + 1)
+        count = len(facts) + (gate is not None)
+        ids = allocated_ids(count)
         stamped = [{**f, ENGINE_ID: i, PARTITION: partition}
-                   for f, i in zip(facts, ids[:-1], strict=True)]
-        gate_fact = {**gate, ENGINE_ID: ids[len(facts)], PARTITION: partition}
+                   for f, i in zip(facts, ids, strict=False)]
         start = len(self._firings)
         with _LOCK:
-            try:
-                for batch in _batches(stamped, BATCH):
-                    self._assert(batch)
-                self._assert([gate_fact])
-                stored = self._stored_count(partition)
-            except EngineError:
-                # after a refused batch, delete_state crashes the C extension; the
-                # state is freed with the whole ruleset by close()
-                raise
-            else:
-                self._delete_state(partition)
-        expected = len(stamped) + 1
-        if stored != expected:
+            for batch in _batches(stamped, BATCH):
+                self._assert(batch)
+            if gate is not None:
+                self._assert([{**gate, ENGINE_ID: ids[len(facts)], PARTITION: partition}])
+            stored = self._stored_count(partition)
+            # after a refused batch (an EngineError above) the state is not deleted:
+            # delete_state then crashes the C extension; close() frees it with the ruleset
+            self._delete_state(partition)
+        if stored != count:
             raise EngineError(
-                f"partition {partition!r}: durable_rules stored {stored} of {expected} facts"
-            )
+                f"session {partition!r}: durable_rules stored {stored} of {count} facts")
         if self._errors:
-            raise EngineError("an action failed inside durable_rules: " + "; ".join(self._errors))
+            raise EngineError("an unexpected firing inside durable_rules: "
+                              + "; ".join(self._errors[:5]))
         return self._firings[start:]
 
     def _assert(self, batch: list[dict[str, Any]]) -> None:
         try:
-            self._ruleset.assert_facts(batch)
-        except durable_engine.MessageObservedException as exc:
-            raise EngineError("durable_rules reported a fact as already observed "
-                              "(identity collision)") from exc
-        except durable_engine.MessageNotHandledException as exc:
-            raise EngineError("durable_rules did not handle a fact (no rule matches it)") from exc
+            result = durable_rules_engine.assert_facts(self._handle, orjson.dumps(batch).decode())
         except Exception as exc:
-            raise EngineError(f"durable_rules refused a fact: {exc}") from exc
-        finally:
-            # always run what the batch made pending: deleting a state with pending
-            # actions after a failed batch corrupts the C heap ("double free")
             self._drain()
+            raise EngineError(f"durable_rules refused a fact: {exc}") from exc
+        # always run what the batch made pending: deleting a state with pending actions
+        # after a failed batch corrupts the C heap ("double free")
+        self._drain()
+        code = result[0] if isinstance(result, (tuple, list)) else 0
+        if code == 1:
+            raise EngineError("durable_rules did not handle a fact (no rule matches it)")
+        if code == 2:
+            raise EngineError("durable_rules reported a fact as already observed "
+                              "(identity collision)")
 
     def _drain(self) -> None:
-        """Take every pending action now, on this thread, and record its firing.
-
-        The firings are read straight from the engine's action messages (rule name and
-        the subject's ``rid``); durable_rules' Python action machinery (closures, state
-        JSON round trips, exception swallowing) is not used at all.
-        """
-        handle = self._ruleset._handle
-        loads = json.loads
+        """Take every pending action now, on this thread, and record its firing."""
+        handle = self._handle
+        loads = orjson.loads
+        alias = self._subject_alias
+        firings = self._firings
+        start_action = durable_rules_engine.start_action
+        complete = durable_rules_engine.complete_and_start_action
         while True:
-            started = durable_rules_engine.start_action(handle)
+            started = start_action(handle)
             if not started:
                 return
             message, action = started[1], started[2]
             while message:
                 for rule_name, frame in loads(message).items():
                     try:
-                        subject = frame[self._subject_alias]
-                        self._firings.append(
-                            Firing(rule_name, subject[RECORD_ID], subject[PARTITION]))
-                    except (KeyError, TypeError) as exc:
-                        self._errors.append(f"{rule_name}: unexpected firing {exc!r}")
-                message = durable_rules_engine.complete_and_start_action(handle, action)
+                        subject = frame[alias]
+                        firings.append(Firing(rule_name, subject[RECORD_ID],
+                                              subject.get(INDEX), subject[PARTITION]))
+                    except (KeyError, TypeError, AttributeError) as exc:
+                        self._errors.append(f"{rule_name}: {exc!r}")
+                message = complete(handle, action)
 
     def _stored_count(self, partition: str) -> int:
         try:
-            return len(self._ruleset.get_facts(partition))
+            return len(orjson.loads(durable_rules_engine.get_facts(self._handle, partition)))
         except Exception:
             return 0
 
     def _delete_state(self, partition: str) -> None:
         try:
-            self._ruleset.delete_state(partition)
+            durable_rules_engine.delete_state(self._handle, partition)
         except Exception as exc:  # pragma: no cover - state already gone
             self._errors.append(f"delete_state: {exc}")
 
@@ -225,11 +215,17 @@ class EngineRun:
         if not self._closed:
             self._closed = True
             with _LOCK:
-                durable_rules_engine.delete_ruleset(self._ruleset._handle)
+                durable_rules_engine.delete_ruleset(self._handle)
 
     @property
     def handle(self) -> int:
-        return int(self._ruleset._handle)
+        return self._handle
+
+    def __enter__(self) -> EngineRun:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
 
 
 @contextmanager

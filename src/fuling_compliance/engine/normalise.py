@@ -15,18 +15,23 @@ duration   ``f__span``: a (value, unit) pair in the unit's coordinate (2N workin
 
 An unknown value (``None``) is left out of the fact, which is how the engine sees
 "unknown": a missing field satisfies no comparison, only ``$nex``.
-Domain ``id`` becomes ``rid``: durable_rules reserves ``id`` and ``sid``.
+Domain ``id`` becomes ``rid``: durable_rules reserves ``id`` and ``sid``. A subject fact
+also carries ``_i``, its index in its collection (how a firing names its subject), and,
+for rules that need no gate, the ``as_of`` coordinates.
+
+For speed, :meth:`Normaliser.builder` turns a set of engine fields into one function
+per collection that builds facts straight from the validated row dicts.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ..calendar import WorkingCalendar, day_number, local_date
-from ..facts.model import DURATIONS, FactSet, Record
+from ..facts.model import DURATIONS, FactSet, Record, customer_facing
 from ..rules.engine_fields import (
     ENGINE_ID,
     KIND,
@@ -39,13 +44,20 @@ from ..rules.engine_fields import (
     phone_digits,
 )
 
-__all__ = ["COMMISSION_PARTITION", "ENGINE_ID", "KIND", "LIST_SENTINEL", "PARTITION",
+__all__ = ["COMMISSION_PARTITION", "ENGINE_ID", "INDEX", "KIND", "LIST_SENTINEL", "PARTITION",
            "RECORD_ID", "Normaliser", "coordinate", "day_number", "duration_span_field",
            "engine_name", "local_date", "phone_digits"]
 
 COMMISSION_PARTITION = "~commission"
+#: the engine field holding a subject's index in its collection
+INDEX = "_i"
 PHONE_FIELDS = frozenset({"hotline", "supervision_phone", "value", "phone_line"})
 _SPAN = {"working_days": 2, "days": 1, "hours": 3600, "minutes": 60}
+_NOT_DIGIT = re.compile(r"\D")
+_GATE_FIELDS = frozenset({"as_of", "as_of__day", "as_of__wds", "as_of__wde"})
+
+Row = Mapping[str, Any]
+Build = Callable[[Row, str], dict[str, Any]]
 
 
 class Normaliser:
@@ -56,22 +68,14 @@ class Normaliser:
         self.calendar = calendar
         self._first_start = _first_starts(facts)
         self._supplier_of = _supplier_index(facts)
+        self._as_of: dict[str, Any] = {}
 
-    def partition(self, collection: str, record: Record) -> str:
-        """The partition (durable_rules ``sid``) of a record: its supplier."""
-        return self._supplier_of(collection, record)
+    # ------------------------------------------------------------------ partitions
+    def partition(self, collection: str, record: Record | Row) -> str:
+        """The supplier a record belongs to (``~commission`` for none)."""
+        return self._supplier_of(collection, _row(record))
 
-    def engine_fact(self, collection: str, record: Record, fields: set[str]) -> dict[str, Any]:
-        """The engine fact for ``record`` with just the engine ``fields`` asked for."""
-        out: dict[str, Any] = {KIND: collection, RECORD_ID: record.record_id()}
-        for name in fields:
-            if name in out or name in (ENGINE_ID, PARTITION):
-                continue
-            value = self._derive(collection, record, name)
-            if value is not None:
-                out[name] = value
-        return out
-
+    # ------------------------------------------------------------------ gate
     def gate(self, as_of: dt.datetime) -> dict[str, Any]:
         """The gate fact: ``as_of`` on every time scale (working days only if known)."""
         day = local_date(as_of)
@@ -83,34 +87,120 @@ class Normaliser:
         if self.calendar.knows(day):
             fact["as_of__wds"] = self.calendar.start(day)
             fact["as_of__wde"] = self.calendar.end(day)
+        self._as_of = {k: v for k, v in fact.items() if k != KIND}
         return fact
 
-    def _derive(self, collection: str, record: Record, name: str) -> Any:
-        base, _, suffix = name.partition("__")
-        value = self.value(collection, record, "id" if base == RECORD_ID else base)
-        if value is None:
-            return None
-        if suffix == "digits":
-            digits = re.sub(r"\D", "", str(value))
-            return digits or None
-        if suffix == "span":
-            unit = getattr(record, DURATIONS[(collection, base)], None)
-            return None if unit is None else int(value) * _SPAN[unit]
-        return _convert(value, suffix, self.calendar)
+    # ------------------------------------------------------------------ facts
+    def builder(self, collection: str, fields: set[str]) -> Build:
+        """A function ``(row, rid) -> engine fact`` for the engine ``fields`` asked for.
 
-    def value(self, collection: str, record: Record, field: str) -> Any:
+        The ``as_of`` fields among them are the values of the last :meth:`gate`.
+        """
+        plain: list[tuple[str, str]] = []  # (engine name, field): copied when known
+        derived: list[tuple[str, Callable[[Row, str], Any]]] = []
+        constant: dict[str, Any] = {KIND: collection}
+        for name in sorted(fields):
+            if name in (ENGINE_ID, PARTITION, KIND, RECORD_ID):
+                continue
+            if name in _GATE_FIELDS:
+                if name in self._as_of:
+                    constant[name] = self._as_of[name]
+                continue
+            base, _, suffix = name.partition("__")
+            if not suffix and self._is_plain(collection, base):
+                plain.append((name, base))
+            else:
+                derived.append((name, self._deriver(collection, base, suffix)))
+
+        def build(row: Row, rid: str) -> dict[str, Any]:
+            fact = dict(constant)
+            fact[RECORD_ID] = rid
+            for name, source in plain:
+                value = row.get(source)
+                if value is not None and value != "":
+                    fact[name] = value
+            for name, derive in derived:
+                value = derive(row, rid)
+                if value is not None:
+                    fact[name] = value
+            return fact
+
+        return build
+
+    def engine_fact(self, collection: str, record: Record | Row, fields: set[str],
+                    rid: str | None = None) -> dict[str, Any]:
+        """The engine fact for one record with just the engine ``fields`` asked for."""
+        row = _row(record)
+        if rid is None:
+            rid = record.record_id() if isinstance(record, Record) else str(row.get("id"))
+        return self.builder(collection, fields)(row, rid)
+
+    def value(self, collection: str, record: Record | Row, field: str,
+              rid: str | None = None) -> Any:
         """A field's domain value, derived fields included (``None``: unknown)."""
+        row = _row(record)
+        if rid is None and isinstance(record, Record):
+            rid = record.record_id()
         if collection == "appointments" and field == "first_start":
-            return self._first_start.get(record.record_id(), getattr(record, "scheduled_start"))
+            return self._first_start.get(rid or "", row.get("scheduled_start"))
         if collection == "staff" and field == "customer_facing":
-            return record.is_customer_facing()  # type: ignore[attr-defined]
+            return customer_facing(row)
         if collection == "surveys" and field == "satisfied_x100":
-            n, k = getattr(record, "respondents"), getattr(record, "satisfied")
+            n, k = row.get("respondents"), row.get("satisfied")
             return None if not n or k is None else k * 100
-        value = getattr(record, field, None)
+        if field == "id" and rid is not None:
+            return rid
+        value = row.get(field)
         if isinstance(value, str) and not value.strip():
             return None
         return value
+
+    # ------------------------------------------------------------------ helpers
+    @staticmethod
+    def _is_plain(collection: str, field: str) -> bool:
+        """Whether the engine takes the field's value as it is (text, bool, number)."""
+        from ..facts.model import field_specs
+
+        spec = field_specs(collection).get(field)
+        if spec is None or field == "id":
+            return False
+        if (collection, field) in DURATIONS:
+            return True
+        derived = {("appointments", "first_start"), ("staff", "customer_facing"),
+                   ("surveys", "satisfied_x100")}
+        return (collection, field) not in derived and spec.kind in (
+            "string", "bool", "int", "number", "enum")
+
+    def _deriver(self, collection: str, base: str, suffix: str) -> Callable[[Row, str], Any]:
+        """How to compute one engine field that is not a plain copy."""
+        field = "id" if base == RECORD_ID else base
+        value_of = self.value
+        calendar = self.calendar
+
+        def domain(row: Row, rid: str) -> Any:
+            return value_of(collection, row, field, rid)
+
+        if suffix == "digits":
+            def digits(row: Row, rid: str) -> Any:
+                value = domain(row, rid)
+                return None if value is None else (_NOT_DIGIT.sub("", str(value)) or None)
+            return digits
+        if suffix == "span":
+            unit_field = DURATIONS[(collection, base)]
+
+            def span(row: Row, rid: str) -> Any:
+                value, unit = domain(row, rid), row.get(unit_field)
+                return None if value is None or unit is None else int(value) * _SPAN[unit]
+            return span
+
+        def converted(row: Row, rid: str) -> Any:
+            value = domain(row, rid)
+            return None if value is None else _convert(value, suffix, calendar)
+        return converted
+
+
+def _row(record: Record | Row) -> Row:
+    return record.values if isinstance(record, Record) else record
 
 
 def _convert(value: Any, suffix: str, calendar: WorkingCalendar) -> Any:
@@ -142,21 +232,24 @@ def _convert(value: Any, suffix: str, calendar: WorkingCalendar) -> Any:
 def _first_starts(facts: FactSet) -> dict[str, dt.datetime]:
     """Appointment id -> the start agreed at booking (earliest change's ``from_start``)."""
     earliest: dict[str, tuple[dt.datetime, str, dt.datetime]] = {}
-    for change in facts.appointment_changes:
-        at, start = change.at, change.from_start
+    for change, cid in zip(facts.rows("appointment_changes"), facts.ids("appointment_changes"),
+                           strict=True):
+        at, start = change.get("at"), change.get("from_start")
         if at is None or start is None:
             continue
-        key = change.appointment_id
-        candidate = (at, change.record_id(), start)
+        key = change["appointment_id"]
+        candidate = (at, cid, start)
         if key not in earliest or candidate < earliest[key]:
             earliest[key] = candidate
     return {k: v[2] for k, v in earliest.items()}
 
 
-def _supplier_index(facts: FactSet) -> Callable[[str, Record], str]:
-    outlet = {o.record_id(): o.supplier_id for o in facts.outlets}
-    staff = {s.record_id(): s.supplier_id for s in facts.staff}
-    appointment = {a.record_id(): a.supplier_id for a in facts.appointments}
+def _supplier_index(facts: FactSet) -> Callable[[str, Row], str]:
+    def owners(collection: str) -> dict[str, str]:
+        return {i: r["supplier_id"] for r, i in zip(facts.rows(collection), facts.ids(collection),
+                                                     strict=True)}
+
+    outlet, staff, appointment = owners("outlets"), owners("staff"), owners("appointments")
     parents: dict[str, tuple[dict[str, str], str]] = {
         "outlet_days": (outlet, "outlet_id"),
         "outlet_inspections": (outlet, "outlet_id"),
@@ -164,15 +257,21 @@ def _supplier_index(facts: FactSet) -> Callable[[str, Record], str]:
         "appointment_changes": (appointment, "appointment_id"),
     }
 
-    def supplier_of(collection: str, record: Record) -> str:
+    def supplier_of(collection: str, row: Row) -> str:
         if collection == "suppliers":
-            return record.record_id()
+            return str(row["id"])
         if collection == "commission":
             return COMMISSION_PARTITION
         if collection in parents:
             index, key = parents[collection]
-            return index[getattr(record, key)]
-        supplier = getattr(record, "supplier_id", None)
+            return index.get(str(row.get(key)), COMMISSION_PARTITION)
+        supplier = row.get("supplier_id")
         return supplier if supplier is not None else COMMISSION_PARTITION
 
     return supplier_of
+
+
+def suppliers_of(facts: FactSet, collection: str,
+                 supplier_of: Callable[[str, Row], str]) -> Sequence[str]:
+    """The supplier of every record of ``collection``."""
+    return [supplier_of(collection, r) for r in facts.rows(collection)]

@@ -16,19 +16,18 @@ import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, cast
-
-from pydantic import ValidationError
+from typing import Any
 
 from ..errors import EngineError, FactsError, Problem
-from ..facts.load import _impossible, _Located
-from ..facts.model import COLLECTIONS, REFERENCES, Commission, FactSet, Record
+from ..facts import integrity
+from ..facts.model import COLLECTIONS, REFERENCES, FactSet, Record, record_id
+from ..facts.validate import validator
 from ..rules.compile import CompiledRule, engine_fields
 from ..rules.load import RuleSet
 from ..rules.model import ItemRef
 from .durable import EngineRun
-from .evaluate import PRECEDENCE, _run, resolve_as_of
 from .normalise import Normaliser
+from .run import CODES, resolve_as_of, run
 
 Key = tuple[str, str | None, str]  # (rule id, item, subject id)
 
@@ -72,8 +71,8 @@ class Session:
         self.records: dict[str, dict[str, Record]] = {
             c: {r.record_id(): r for r in facts.records(c)} for c in COLLECTIONS}
         self._gate = Normaliser(FactSet(), rules.calendar).gate(self.as_of)
-        self.outcomes: dict[Key, str] = dict(
-            _run(rules.compiled, facts, self.as_of, rules.calendar))
+        outcomes = run(rules.compiled, facts, self.as_of, rules.calendar)
+        self.outcomes: dict[Key, str] = outcomes.by_subject(rules.compiled, facts)
         self._runs: dict[str, EngineRun] = {}
         self._sids = itertools.count()
         self._indexes: dict[tuple[str, tuple[str, ...]], _Index] = {}
@@ -117,8 +116,8 @@ class Session:
 
     def close(self) -> None:
         """Release the engine rulesets."""
-        for run in self._runs.values():
-            run.close()
+        for engine in self._runs.values():
+            engine.close()
         self._runs.clear()
 
     def __enter__(self) -> Session:
@@ -138,25 +137,28 @@ class Session:
         if collection not in COLLECTIONS or collection == "commission":
             raise self._error(collection, None, None, "not a collection a session edits",
                               "不是可编辑的集合")
-        try:
-            record = COLLECTIONS[collection].model_validate(dict(data))
-        except ValidationError as exc:
+        rows, errors = validator(collection).validate([dict(data)])
+        if errors:
             raise FactsError("change rejected", [
                 Problem(file="<session>", collection=collection, record=str(data.get("id")),
-                        field=str(e["loc"][0]) if e["loc"] else None, message=e["msg"],
-                        code=e["type"]) for e in exc.errors()]) from exc
+                        field=e.field, message=e.message, message_zh=e.message_zh,
+                        code=e.code) for e in errors])
+        record = Record(collection, rows[0], record_id(collection, rows[0]))
         problems = []
         for (source, field), target in REFERENCES.items():
-            value = getattr(record, field) if source == collection else None
+            value = record.get(field) if source == collection else None
             if value is not None and value not in self.records[target]:
                 problems.append(Problem(file="<session>", collection=collection,
                                         record=record.record_id(), field=field,
                                         message=f"{field} {value!r} refers to no record",
                                         message_zh=f"{field} {value!r} 不存在",
                                         code="dangling_reference"))
-        located: dict[str, list[_Located]] = {c: [] for c in COLLECTIONS}
-        located[collection] = [_Located(record, "<session>", (0, 0), {})]
-        problems.extend(_impossible(located))
+        for p in integrity.check({collection: rows}, {collection: [record.record_id()]}):
+            if p.code == "impossible_value":
+                problems.append(Problem(file="<session>", collection=collection,
+                                        record=record.record_id(), field=p.field,
+                                        message=p.message, message_zh=p.message_zh,
+                                        code=p.code))
         if problems:
             raise FactsError("change rejected", problems)
         return record
@@ -227,10 +229,8 @@ class Session:
                 for rid in self._index("appointment_changes", ("appointment_id",)).table.get(
                         (subject.record_id(),), ()):
                     wanted["appointment_changes"][rid] = self.records["appointment_changes"][rid]
-        values: dict[str, Any] = {k: tuple(v.values()) for k, v in wanted.items()
-                                  if k != "commission"}
-        commission = next(iter(wanted.get("commission", {}).values()), None)
-        return FactSet(commission=cast(Commission | None, commission), **values)
+        return FactSet({k: [r.values for r in v.values()] for k, v in wanted.items()},
+                       ids={k: list(v) for k, v in wanted.items()})
 
     def _reevaluate(self, c: CompiledRule, subject_ids: set[str]) -> list[Change]:
         rule = c.rule
@@ -240,20 +240,29 @@ class Session:
         if present:
             mini = self._gather(c, present)
             normaliser = Normaliser(mini, self.rules.calendar)
+            gate = normaliser.gate(self.as_of)
             fields = engine_fields([c])
-            facts = [normaliser.engine_fact(coll, r, fields[coll])
-                     for coll in COLLECTIONS if coll in fields for r in mini.records(coll)]
-            run = self._runs.get(rule.id)
-            if run is None:
+            facts: list[dict[str, Any]] = []
+            for coll in COLLECTIONS:
+                if coll in fields and coll != rule.subject:
+                    build = normaliser.builder(coll, fields[coll])
+                    facts.extend(build(r, i) for r, i in zip(mini.rows(coll), mini.ids(coll),
+                                                            strict=True))
+            build = normaliser.builder(rule.subject, fields[rule.subject])
+            facts.extend(build(r, i) for r, i in zip(mini.rows(rule.subject),
+                                                     mini.ids(rule.subject), strict=True))
+            engine = self._runs.get(rule.id)
+            if engine is None:
                 definitions = {name: d for name, (_, _, d) in c.definitions.items()}
-                run = self._runs[rule.id] = EngineRun(definitions, set(fields))
+                engine = self._runs[rule.id] = EngineRun(definitions, set(fields))
             names = {name: (rule.id, item, outcome)
                      for name, (outcome, item, _) in c.definitions.items()}
-            for firing in run.evaluate_partition(f"s{next(self._sids)}", facts, self._gate):
+            for firing in engine.evaluate_partition(f"s{next(self._sids)}", facts,
+                                                    gate if c.gated else None):
                 rule_id, item, outcome = names[firing.rule_name]
                 key = (rule_id, item, firing.subject_id)
                 if key[2] in subject_ids and \
-                        PRECEDENCE[outcome] > PRECEDENCE.get(new.get(key, ""), -1):
+                        CODES[outcome] > CODES.get(new.get(key, ""), 0):
                     new[key] = outcome
             missing = [(rule.id, item, s.record_id()) for s in present for item in c.items
                        if (rule.id, item, s.record_id()) not in new]

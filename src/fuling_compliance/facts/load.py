@@ -1,75 +1,72 @@
-"""Load fact files and check their integrity: all problems at once, or a whole fact set.
+"""Load fact files into a validated :class:`~.model.FactSet`: all problems, or all facts.
 
-``load_facts(paths)`` reads each file (:mod:`.yaml_source`), validates each record with
-its pydantic model, concatenates collections across files, then checks the fact set as
-a whole: duplicate ids, dangling references and impossible values. Any problem rejects
-the whole fact set with a :class:`~fuling_compliance.errors.FactsError` listing every
-problem with file, line, column, collection, record and field.
+``load_facts(paths)`` reads each document fast (:mod:`..yaml_source`: plain data, no
+positions), validates each collection in bulk (:mod:`.validate`), concatenates
+collections across documents, then checks the fact set as a whole (:mod:`.integrity`).
+Nothing is paid for line and column numbers unless something is wrong: then each
+document with a problem is read once more to place just the records concerned, and the
+whole fact set is rejected with a :class:`~fuling_compliance.errors.FactsError` listing
+every problem with file, line, column, collection, record and field.
+
+Unknown fields are kept and ignored, with one warning per file, collection and field
+(how many records carry it, and where it first appears).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
 from ..calendar import CHONGQING
 from ..errors import FactsError, Problem
-from ..yaml_source import PosDict, PosList, parse_text, read_document
-from . import tabular
-from .model import (
-    COLLECTIONS,
-    FORMAT,
-    REFERENCES,
-    FactSet,
-    Record,
+from ..yaml_source import (
+    Located,
+    PosDict,
+    PosList,
+    is_json,
+    locate,
+    parse_text,
+    read_text,
 )
+from . import integrity
+from .model import COLLECTIONS, FORMAT, FactSet, derive_ids, field_specs
+from .validate import FieldError, validator
 
 _TOP_KEYS = {"format", "as_of", *COLLECTIONS}
 
+Read = Callable[[], tuple[Any, list[Problem]]]
+
 
 @dataclass
-class _Located:
-    record: Record
-    file: str
-    pos: tuple[int, int]
-    key_pos: dict[str, tuple[int, int]]
+class Source:
+    """One fact document: its name (the ``file`` of problems) and how to read it.
 
-    def at(self, field: str | None) -> tuple[int, int]:
-        return self.key_pos.get(field, self.pos) if field else self.pos
-
-    def problem(self, collection: str, field: str, en: str, zh: str, code: str) -> Problem:
-        """A problem at ``field`` of this record."""
-        line, col = self.at(field)
-        return Problem(file=self.file, line=line, column=col, collection=collection,
-                       record=self.record.record_id(), field=field, message=en,
-                       message_zh=zh, code=code)
-
-
-def load_facts_data(*documents: Mapping[str, Any], name: str = "<data>") -> FactSet:
-    """Validate fact documents given as Python data (as other systems hold them).
-
-    Each document goes through exactly the checks a file does; problems name
-    ``<data>#N`` and the line and column in the document's JSON form.
+    ``text`` gives the document's text again (and whether it is JSON) to place
+    problems; without it the data read must carry its positions (``PosDict``), as
+    spreadsheet sheets do.
     """
-    texts = [
-        (f"{name}#{i + 1}" if len(documents) > 1 else name,
-         json.dumps(doc, ensure_ascii=False, indent=1, default=_json_default))
-        for i, doc in enumerate(documents)
-    ]
-    return _load([(label, functools.partial(parse_text, text, label)) for label, text in texts])
+
+    name: str
+    read: Read
+    text: Callable[[], tuple[str | None, bool]] | None = None
 
 
-def _json_default(value: Any) -> Any:
-    if isinstance(value, (dt.date, dt.time)):
-        return value.isoformat()
-    raise TypeError(f"not serialisable: {value!r}")
+def file_source(path: Path, max_bytes: int | None = None) -> Source:
+    """A YAML or JSON file."""
+    def read() -> tuple[Any, list[Problem]]:
+        text, problems = read_text(path, max_bytes=max_bytes)
+        if text is None:
+            return None, problems
+        return parse_text(text, str(path), positions=False, json_text=is_json(path))
+
+    def text() -> tuple[str | None, bool]:
+        return read_text(path, max_bytes=max_bytes)[0], is_json(path)
+
+    return Source(str(path), read, text)
 
 
 def load_facts(
@@ -77,119 +74,283 @@ def load_facts(
     *,
     max_bytes: int | None = None,
 ) -> FactSet:
-    """Load one or more fact files into a validated :class:`FactSet`.
+    """Load one or more fact files (YAML, JSON, ``.xlsx`` workbooks, CSV folders).
 
     Raises :class:`FactsError` listing every problem if any file or record is invalid.
     Unknown fields are kept, ignored and listed in ``FactSet.warnings``.
     """
+    from . import tabular
+
     if isinstance(paths, (str, Path)):
         paths = [paths]
-    sources: list[tabular.Source] = []
+    sources: list[Source] = []
     for p in map(Path, paths):
         if tabular.is_tabular(p):
-            sources.extend(tabular.sources(p))
+            sources.extend(Source(name, read) for name, read in tabular.sources(p))
         else:
-            sources.append((str(p), functools.partial(read_document, p, max_bytes=max_bytes)))
-    return _load(sources)
+            sources.append(file_source(p, max_bytes))
+    return load_sources(sources)
 
 
-def _load(sources: list[tuple[str, Callable[[], tuple[Any, list[Problem]]]]]) -> FactSet:
-    problems: list[Problem] = []
-    warnings: list[Problem] = []
-    located: dict[str, list[_Located]] = {c: [] for c in COLLECTIONS}
+def load_facts_data(*documents: Mapping[str, Any], name: str = "<data>") -> FactSet:
+    """Validate fact documents given as Python data (as other systems hold them).
+
+    Each document goes through exactly the checks a file does; problems name
+    ``<data>#N`` (``<data>`` for one document) and the line and column in the
+    document's JSON form (``json.dumps(doc, indent=1)``). Values must be JSON data
+    (mappings, lists, text, numbers, booleans, null) or dates, times and datetimes.
+    """
+    sources = []
+    for i, doc in enumerate(documents):
+        label = f"{name}#{i + 1}" if len(documents) > 1 else name
+        sources.append(_data_source(label, doc))
+    return load_sources(sources)
+
+
+def _data_source(label: str, doc: Any) -> Source:
+    def read() -> tuple[Any, list[Problem]]:
+        problems = list(_not_json_data(label, doc))
+        return (None, problems) if problems else (_plain(doc), [])
+
+    def text() -> tuple[str | None, bool]:
+        return json.dumps(doc, ensure_ascii=False, indent=1, default=_json_default), True
+
+    return Source(label, read, text)
+
+
+def _plain(value: Any) -> Any:
+    """A copy of the document's containers (the loader consumes what it reads)."""
+    if isinstance(value, Mapping):
+        return dict(value)
+    return value
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    return repr(value)
+
+
+_JSON_SCALARS = (str, int, float, bool, type(None), dt.date, dt.time)
+
+
+def _not_json_data(label: str, doc: Any) -> Iterable[Problem]:
+    """Values that are not JSON data (a set, bytes, a Decimal, an object, ...)."""
+    stack: list[tuple[Any, str]] = [(doc, "")]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, Mapping):
+            for key, item in value.items():
+                if not isinstance(key, str):
+                    yield Problem(file=label, field=path or None,
+                                  message=f"key {key!r} is not text",
+                                  message_zh=f"键 {key!r} 不是文本", code="type")
+                    continue
+                stack.append((item, f"{path}.{key}" if path else key))
+        elif isinstance(value, list):
+            stack.extend((item, f"{path}[{i}]") for i, item in enumerate(value))
+        elif not isinstance(value, _JSON_SCALARS):
+            yield Problem(file=label, field=path or None,
+                          message=f"{type(value).__name__} value {value!r:.60} is not JSON data",
+                          message_zh=f"{type(value).__name__} 类型的值不是 JSON 数据",
+                          code="type")
+
+
+# ----------------------------------------------------------------------------- loading
+@dataclass
+class _Segment:
+    """Records of one collection taken from one source: where they sit in both."""
+
+    source: int
+    start: int  # index of the first one in the fact set's collection
+    local: list[int] | None  # index in the source's collection of each (None: 0, 1, 2, ...)
+
+    def local_index(self, offset: int) -> int:
+        return self.local[offset] if self.local is not None else offset
+
+
+@dataclass
+class _Pending:
+    """A problem or warning waiting for its place."""
+
+    source: int
+    collection: str | None
+    local: int | None
+    field: str | None
+    problem: Problem
+
+
+@dataclass
+class _State:
+    sources: list[Source]
+    rows: dict[str, list[dict[str, Any]]] = field(
+        default_factory=lambda: {c: [] for c in COLLECTIONS})
+    segments: dict[str, list[_Segment]] = field(
+        default_factory=lambda: {c: [] for c in COLLECTIONS})
+    problems: list[Problem] = field(default_factory=list)
+    pending: list[_Pending] = field(default_factory=list)
+    warnings: list[_Pending] = field(default_factory=list)
+    kept: dict[int, Any] = field(default_factory=dict)
     as_of: dt.datetime | None = None
-    for path, read in sources:
-        data, read_problems = read()
-        problems.extend(read_problems)
+
+
+def load_sources(sources: list[Source]) -> FactSet:
+    """Load fact documents (see the module docstring)."""
+    state = _State(sources)
+    for number, source in enumerate(sources):
+        data, problems = source.read()
+        state.problems.extend(problems)
         if data is None:
             continue
-        file_as_of = _read_document(str(path), data, located, problems, warnings)
-        if file_as_of is not None:
-            if as_of is not None and as_of != file_as_of:
-                line, col = data.at("as_of")
-                problems.append(
-                    Problem(file=str(path), line=line, column=col, field="as_of",
-                            message=f"as_of {file_as_of.isoformat()} differs from "
-                            f"{as_of.isoformat()} given in another file",
-                            message_zh="与另一文件的 as_of 不一致", code="conflict")
-                )
-            as_of = file_as_of
-    problems.extend(_integrity(located))
-    if problems:
-        raise FactsError(f"fact set rejected: {len(problems)} problem(s)", problems)
-    values: dict[str, Any] = {c: tuple(x.record for x in located[c]) for c in COLLECTIONS}
-    values["commission"] = values["commission"][0] if values["commission"] else None
-    return FactSet(
-        as_of=as_of,
-        warnings=tuple(w.render("en") for w in sorted(warnings)),
-        **values,
-    )
+        if source.text is None:
+            state.kept[number] = data  # positions travel with the data
+        _read_document(state, number, data)
+    ids = {c: derive_ids(c, state.rows[c]) for c in COLLECTIONS}
+    for p in integrity.check(state.rows, ids):
+        number, local = _origin(state, p.collection, p.index)
+        label = ids[p.collection][p.index]
+        message, message_zh = p.message, p.message_zh
+        if p.other is not None:
+            first_source, first_local = _origin(state, p.collection, p.other)
+            where = sources[first_source].name
+            if first_source == number:
+                where = f"#{first_local + 1}"
+            message += f" (first: {where})"
+            message_zh += f"（首次出现：{where}）"
+        state.pending.append(_Pending(number, p.collection, local, p.field, Problem(
+            collection=p.collection, record=label, field=p.field, message=message,
+            message_zh=message_zh, code=p.code)))
+    if state.problems or state.pending:
+        placed = _place(state, state.pending)
+        raise FactsError(f"fact set rejected: {len(state.problems) + len(placed)} problem(s)",
+                         state.problems + placed)
+    warnings = _place(state, state.warnings)
+    return FactSet(state.rows, as_of=state.as_of, ids=ids,
+                   warnings=[w.render("en") for w in sorted(warnings)])
 
 
-def _read_document(
-    file: str,
-    data: Any,
-    located: dict[str, list[_Located]],
-    problems: list[Problem],
-    warnings: list[Problem],
-) -> dt.datetime | None:
-    if not isinstance(data, PosDict):
-        problems.append(Problem(file=file, line=1, column=1,
-                                message="top level must be a mapping of collections",
-                                message_zh="顶层必须是集合的映射", code="type"))
-        return None
+def _origin(state: _State, collection: str, index: int) -> tuple[int, int]:
+    """(source number, index in that source's collection) of a fact-set record."""
+    segments = state.segments[collection]
+    for segment in reversed(segments):
+        if index >= segment.start:
+            return segment.source, segment.local_index(index - segment.start)
+    raise IndexError(index)  # pragma: no cover
+
+
+def _top_problem(state: _State, number: int, key: str | None, en: str, zh: str,
+                 code: str, *, warning: bool = False) -> None:
+    target = state.warnings if warning else state.pending
+    target.append(_Pending(number, key, None, None, Problem(
+        collection=key if key in COLLECTIONS else None, field=None if key in COLLECTIONS
+        else key, message=en, message_zh=zh, code=code, warning=warning)))
+
+
+def _read_document(state: _State, number: int, data: Any) -> None:
+    if not isinstance(data, dict):
+        state.problems.append(Problem(file=state.sources[number].name, line=1, column=1,
+                                      message="top level must be a mapping of collections",
+                                      message_zh="顶层必须是集合的映射", code="type"))
+        return
     for key in data:
         if key not in _TOP_KEYS:
-            line, col = data.at(key)
-            warnings.append(Problem(file=file, line=line, column=col, collection=key,
-                                    message=f"unknown collection {key!r} ignored",
-                                    message_zh=f"未知集合 {key!r} 已忽略", warning=True,
-                                    code="unknown_collection"))
+            _top_problem(state, number, key, f"unknown collection {key!r} ignored",
+                         f"未知集合 {key!r} 已忽略", "unknown_collection", warning=True)
     if "format" in data and data["format"] != FORMAT:
-        line, col = data.at("format")
-        problems.append(Problem(file=file, line=line, column=col, field="format",
-                                message=f"format must be {FORMAT!r}",
-                                message_zh=f"format 必须是 {FORMAT!r}", code="format"))
-    as_of = None
+        _top_problem(state, number, "format", f"format must be {FORMAT!r}",
+                     f"format 必须是 {FORMAT!r}", "format")
     if data.get("as_of") is not None:
         as_of = _parse_as_of(data["as_of"])
         if as_of is None:
-            line, col = data.at("as_of")
-            problems.append(Problem(file=file, line=line, column=col, field="as_of",
-                                    message="as_of must be an ISO 8601 datetime",
-                                    message_zh="as_of 必须是 ISO 8601 日期时间", code="type"))
-    for collection, model in COLLECTIONS.items():
-        if collection not in data or data[collection] is None:
-            continue
-        raw = data[collection]
-        if collection == "commission":
-            if isinstance(raw, PosDict):
-                raw_items: Iterable[tuple[int, Any, tuple[int, int]]] = [(0, raw, raw.pos)]
-            else:
-                line, col = data.at(collection)
-                problems.append(Problem(file=file, line=line, column=col, collection=collection,
-                                        message="commission must be one record (a mapping)",
-                                        message_zh="commission 必须是一条记录（映射）",
-                                        code="type"))
-                continue
-            if located["commission"]:
-                problems.append(Problem(file=file, line=raw.pos[0], column=raw.pos[1],
-                                        collection=collection,
-                                        message="commission given in more than one file",
-                                        message_zh="commission 在多个文件中重复出现",
-                                        code="duplicate_id"))
-                continue
-        elif isinstance(raw, PosList):
-            raw_items = [(i, item, raw.at(i)) for i, item in enumerate(raw)]
+            _top_problem(state, number, "as_of", "as_of must be an ISO 8601 datetime",
+                         "as_of 必须是 ISO 8601 日期时间", "type")
+        elif state.as_of is not None and state.as_of != as_of:
+            _top_problem(state, number, "as_of",
+                         f"as_of {as_of.isoformat()} differs from {state.as_of.isoformat()} "
+                         "given in another file", "与另一文件的 as_of 不一致", "conflict")
         else:
-            line, col = data.at(collection)
-            problems.append(Problem(file=file, line=line, column=col, collection=collection,
-                                    message=f"{collection} must be a list of records",
-                                    message_zh=f"{collection} 必须是记录列表", code="type"))
+            state.as_of = as_of
+    for collection in COLLECTIONS:
+        raw = data.get(collection)
+        if raw is None:
             continue
-        for index, item, pos in raw_items:
-            _read_record(file, collection, model, index, item, pos, located, problems, warnings)
-    return as_of
+        if collection == "commission":
+            if not isinstance(raw, dict):
+                _top_problem(state, number, collection,
+                             "commission must be one record (a mapping)",
+                             "commission 必须是一条记录（映射）", "type")
+                continue
+            if state.rows["commission"]:
+                _top_problem(state, number, collection,
+                             "commission given in more than one file",
+                             "commission 在多个文件中重复出现", "duplicate_id")
+                continue
+            raw = [raw]
+        elif not isinstance(raw, list):
+            _top_problem(state, number, collection, f"{collection} must be a list of records",
+                         f"{collection} 必须是记录列表", "type")
+            continue
+        _read_collection(state, number, collection, raw)
+        if state.sources[number].text is not None and isinstance(data, dict) \
+                and not isinstance(data, PosDict):
+            data[collection] = None  # the raw records are not needed any more
+
+
+def _read_collection(state: _State, number: int, collection: str, raw: list[Any]) -> None:
+    rows, errors = validator(collection).validate(raw)
+    local: list[int] | None = None
+    if errors:
+        bad = {e.index for e in errors}
+        local = [i for i in range(len(raw)) if i not in bad]
+        for error in errors:
+            state.pending.append(_pending_error(number, collection, raw, error))
+    start = len(state.rows[collection])
+    state.segments[collection].append(_Segment(number, start, local))
+    state.rows[collection].extend(rows)
+    _unknown_fields(state, number, collection, rows, local)
+
+
+def _label(collection: str, raw: list[Any], index: int) -> str:
+    record = raw[index] if index < len(raw) else None
+    if isinstance(record, dict):
+        rid = record.get("id")
+        if isinstance(rid, (str, int)) and not isinstance(rid, bool) and str(rid).strip():
+            return str(rid).strip()
+    return "commission" if collection == "commission" else f"#{index + 1}"
+
+
+def _pending_error(number: int, collection: str, raw: list[Any],
+                   error: FieldError) -> _Pending:
+    return _Pending(number, collection, error.index, error.field, Problem(
+        collection=collection, record=_label(collection, raw, error.index), field=error.field,
+        message=error.message, message_zh=error.message_zh, code=error.code))
+
+
+def _unknown_fields(state: _State, number: int, collection: str,
+                    rows: list[dict[str, Any]], local: list[int] | None) -> None:
+    """One warning per unknown field: how many records carry it, where it first is."""
+    known = field_specs(collection)
+    keys: set[str] = set().union(*map(dict.keys, rows)) if rows else set()
+    for key in sorted(keys - known.keys()):
+        first, count = -1, 0
+        for i, row in enumerate(rows):
+            if key in row:
+                count += 1
+                if first < 0:
+                    first = i
+        where = local[first] if local is not None else first
+        many = f" ({count} records)" if count > 1 else ""
+        many_zh = f"（共 {count} 条记录）" if count > 1 else ""
+        state.warnings.append(_Pending(number, collection, where, key, Problem(
+            collection=collection, record=record_label(collection, rows[first]), field=key,
+            message=f"unknown field {key!r} kept and ignored{many}",
+            message_zh=f"未知字段 {key!r} 已保留并忽略{many_zh}", code="unknown_field",
+            warning=True)))
+
+
+def record_label(collection: str, row: Mapping[str, Any]) -> str:
+    """How a problem names a valid record."""
+    return derive_ids(collection, [row])[0]
 
 
 def _parse_as_of(value: Any) -> dt.datetime | None:
@@ -197,182 +358,78 @@ def _parse_as_of(value: Any) -> dt.datetime | None:
         return value if value.tzinfo else value.replace(tzinfo=CHONGQING)
     if isinstance(value, str):
         try:
-            parsed = dt.datetime.fromisoformat(value)
+            parsed = dt.datetime.fromisoformat(value.strip())
         except ValueError:
             return None
         return parsed if parsed.tzinfo else parsed.replace(tzinfo=CHONGQING)
     return None
 
 
-def _read_record(
-    file: str,
-    collection: str,
-    model: type[Record],
-    index: int,
-    item: Any,
-    pos: tuple[int, int],
-    located: dict[str, list[_Located]],
-    problems: list[Problem],
-    warnings: list[Problem],
-) -> None:
-    label = f"#{index + 1}"
-    if not isinstance(item, PosDict):
-        problems.append(Problem(file=file, line=pos[0], column=pos[1], collection=collection,
-                                record=label, message="a record must be a mapping",
-                                message_zh="记录必须是映射", code="type"))
-        return
-    if isinstance(item.get("id"), (str, int)) and str(item.get("id")).strip():
-        label = str(item["id"])
-    clean = {k: v for k, v in item.items()}
-    if "id" in clean and isinstance(clean["id"], int) and not isinstance(clean["id"], bool):
-        clean["id"] = str(clean["id"])
-    try:
-        record = model.model_validate(clean)
-    except ValidationError as exc:
-        for err in exc.errors():
-            field = str(err["loc"][0]) if err["loc"] else None
-            line, col = item.at(field) if field else item.pos
-            problems.append(Problem(file=file, line=line, column=col, collection=collection,
-                                    record=label, field=field,
-                                    message=_pydantic_message(err),
-                                    message_zh=_pydantic_message_zh(err), code=err["type"]))
-        return
-    for key in record.model_extra or {}:
-        line, col = item.at(key)
-        warnings.append(Problem(file=file, line=line, column=col, collection=collection,
-                                record=label, field=key,
-                                message=f"unknown field {key!r} kept and ignored",
-                                message_zh=f"未知字段 {key!r} 已保留并忽略", warning=True,
-                                code="unknown_field"))
-    if collection == "disclosures" and getattr(record, "id", None) is None:
-        # disclosures have no id in the spec: derive a stable one from file and position
-        record = record.model_copy(
-            update={"id": f"{getattr(record, 'supplier_id')}:{getattr(record, 'item')}"
-                    f"@{Path(file).name}#{index + 1}"}
-        )
-    located[collection].append(_Located(record, file, item.pos, dict(item.key_pos)))
+# ----------------------------------------------------------------------------- placing
+def _place(state: _State, pending: list[_Pending]) -> list[Problem]:
+    """Give each pending problem its file, line and column."""
+    by_source: dict[int, list[_Pending]] = {}
+    for p in pending:
+        by_source.setdefault(p.source, []).append(p)
+    placed: list[Problem] = []
+    for number, items in by_source.items():
+        source = state.sources[number]
+        located = _located(state, number, items)
+        for p in items:
+            line: int | None = None
+            col: int | None = None
+            if located is not None:
+                line, col = _position(located, p)
+            placed.append(_with_place(p.problem, source.name, line, col))
+    return placed
 
 
-def _pydantic_message(err: Any) -> str:
-    value = err.get("input")
-    shown = "" if isinstance(value, dict) else f" (got {value!r})"
-    return f"{err['msg']}{shown}"
+def _located(state: _State, number: int, items: list[_Pending]) -> Located | None:
+    wanted: dict[str, set[int]] = {}
+    for p in items:
+        if p.collection is not None and p.local is not None:
+            wanted.setdefault(p.collection, set()).add(p.local)
+    if number in state.kept:
+        return _located_from_data(state.kept[number], wanted)
+    source = state.sources[number]
+    if source.text is None:
+        return None
+    text, json_text = source.text()
+    if text is None:
+        return None
+    return locate(text, source.name, wanted, json_text=json_text)
 
 
-_ZH = {
-    "missing": "缺少必填字段",
-    "bool_parsing": "应为布尔值 true/false",
-    "bool_type": "应为布尔值 true/false",
-    "int_parsing": "应为整数",
-    "int_type": "应为整数",
-    "greater_than_equal": "不能为负数",
-    "literal_error": "不是允许的取值",
-    "datetime_parsing": "应为 ISO 8601 日期时间",
-    "datetime_from_date_parsing": "应为 ISO 8601 日期时间",
-    "date_parsing": "应为日期 YYYY-MM-DD",
-    "date_from_datetime_parsing": "应为日期 YYYY-MM-DD",
-    "time_parsing": "应为时间 HH:MM",
-    "string_type": "应为文本",
-    "string_too_short": "不能为空",
-    "list_type": "应为列表",
-}
+def _located_from_data(data: Any, wanted: Mapping[str, set[int]]) -> Located | None:
+    if not isinstance(data, PosDict):
+        return None
+    records: dict[tuple[str, int], PosDict] = {}
+    for collection, indexes in wanted.items():
+        value = data.get(collection)
+        if isinstance(value, PosDict):
+            records[(collection, 0)] = value
+        elif isinstance(value, PosList):
+            for i in indexes:
+                if i < len(value) and isinstance(value[i], PosDict):
+                    records[(collection, i)] = value[i]
+    return Located(data, records)
 
 
-def _pydantic_message_zh(err: Any) -> str:
-    base = _ZH.get(err["type"], "取值无效")
-    value = err.get("input")
-    return base if isinstance(value, dict) else f"{base}（实际为 {value!r}）"
+def _position(located: Located, p: _Pending) -> tuple[int | None, int | None]:
+    if p.collection is None or p.local is None:
+        key = p.collection or p.problem.field
+        if key and key in located.top.key_pos:
+            return located.top.at(key)
+        return (located.top.pos if located.top.key_pos else (None, None))
+    record = located.record(p.collection, p.local)
+    if record is None:
+        if p.collection in located.top.key_pos:
+            return located.top.at(p.collection)
+        return None, None
+    return record.at(p.field) if p.field else record.pos
 
 
-def _integrity(located: dict[str, list[_Located]]) -> list[Problem]:
-    """Duplicate ids, dangling references and impossible values."""
-    problems: list[Problem] = []
-    ids: dict[str, set[str]] = {}
-    for collection, items in located.items():
-        seen: dict[str, _Located] = {}
-        for x in items:
-            rid = x.record.record_id()
-            if rid in seen:
-                first = seen[rid]
-                line, col = x.at("id")
-                problems.append(Problem(
-                    file=x.file, line=line, column=col, collection=collection, record=rid,
-                    field="id",
-                    message=f"duplicate id {rid!r} (first at {first.file}:{first.pos[0]})",
-                    message_zh=f"重复的编号 {rid!r}（首次出现在 {first.file}:{first.pos[0]}）",
-                    code="duplicate_id"))
-            else:
-                seen[rid] = x
-        ids[collection] = set(seen)
-    for (collection, field), target in REFERENCES.items():
-        for x in located[collection]:
-            value = getattr(x.record, field)
-            if value is not None and value not in ids[target]:
-                problems.append(x.problem(
-                    collection, field, f"{field} {value!r} refers to no record in {target}",
-                    f"{field} {value!r} 在 {target} 中不存在", "dangling_reference"))
-    problems.extend(_same_supplier(located))
-    problems.extend(_impossible(located))
-    return problems
-
-
-#: references that must stay inside one supplier (evaluation is partitioned by supplier)
-_SAME_SUPPLIER = (("outlets", "area_id", "areas"), ("inquiries", "first_responder", "staff"))
-
-
-def _same_supplier(located: dict[str, list[_Located]]) -> list[Problem]:
-    problems: list[Problem] = []
-    for collection, field, target in _SAME_SUPPLIER:
-        owner = {x.record.record_id(): getattr(x.record, "supplier_id") for x in located[target]}
-        for x in located[collection]:
-            ref = getattr(x.record, field)
-            mine = getattr(x.record, "supplier_id")
-            if ref in owner and owner[ref] != mine:
-                problems.append(x.problem(
-                    collection, field,
-                    f"{field} {ref!r} belongs to supplier {owner[ref]!r}, not {mine!r}",
-                    f"{field} {ref!r} 属于企业 {owner[ref]!r}，不属于 {mine!r}",
-                    "cross_supplier_reference"))
-    return problems
-
-
-def _impossible(located: dict[str, list[_Located]]) -> list[Problem]:
-    problems: list[Problem] = []
-
-    def bad(x: _Located, collection: str, field: str, en: str, zh: str) -> None:
-        problems.append(x.problem(collection, field, en, zh, "impossible_value"))
-
-    for x in located["surveys"]:
-        r: Any = x.record
-        if r.respondents is not None and r.satisfied is not None and r.satisfied > r.respondents:
-            bad(x, "surveys", "satisfied", f"satisfied {r.satisfied} > respondents {r.respondents}",
-                f"满意人数 {r.satisfied} 大于受访人数 {r.respondents}")
-        if r.period_start and r.period_end and r.period_end < r.period_start:
-            bad(x, "surveys", "period_end", "period_end before period_start",
-                "调查结束日期早于开始日期")
-    for x in located["applications"]:
-        r = x.record
-        if r.completed_at and r.submitted_at and r.completed_at < r.submitted_at:
-            bad(x, "applications", "completed_at", "completed_at before submitted_at",
-                "办结时间早于提交时间")
-    for x in located["complaints"]:
-        r = x.record
-        for f in ("verified_at", "rectified_at", "replied_at", "reported_at"):
-            v = getattr(r, f)
-            if v is not None and r.received_at is not None and v < r.received_at:
-                bad(x, "complaints", f, f"{f} before received_at", f"{f} 早于受理时间")
-        if r.concerns == "internal" and r.supplier_id is None:
-            bad(x, "complaints", "supplier_id", "an internal complaint needs a supplier_id",
-                "涉及企业内部服务管理的投诉必须注明 supplier_id")
-    for x in located["appointments"]:
-        r = x.record
-        if r.status == "completed" and r.arrived_at is None:
-            continue  # unknown arrival: insufficient_data for VIS-02, not an integrity error
-        if r.status == "cancelled" and r.arrived_at is not None:
-            bad(x, "appointments", "arrived_at", "a cancelled visit cannot have an arrival",
-                "已取消的上门服务不应有到达时间")
-    for x in located["outlets"]:
-        r = x.record
-        if r.opens and r.closes and r.closes <= r.opens:
-            bad(x, "outlets", "closes", "closes at or before it opens", "关门时间不晚于开门时间")
-    return problems
+def _with_place(problem: Problem, file: str, line: int | None, col: int | None) -> Problem:
+    return Problem(file=file, line=line, column=col, collection=problem.collection,
+                   record=problem.record, field=problem.field, message=problem.message,
+                   message_zh=problem.message_zh, code=problem.code, warning=problem.warning)

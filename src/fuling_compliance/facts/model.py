@@ -1,23 +1,30 @@
-"""The fact set, ``fuling-compliance/facts/v1``, as pydantic models.
+"""The fact set, ``fuling-compliance/facts/v1``: its collections, fields and records.
 
-One model per collection of ``spec/facts.md``. Null semantics: every field that is not
-an identity or a reference may be ``None`` (written ``null`` or left out), which means
-*unknown* — except event timestamps (:data:`EVENT_FIELDS`), where ``None`` means the
-event has not happened. Unknown fields are kept (``extra="allow"``) and reported as
-warnings by the loader.
+The contract of ``spec/facts.md`` is declared once, one pydantic model per collection
+(:data:`COLLECTIONS`); :func:`field_specs` reads each field's kind from it, and
+:mod:`.validate` builds the bulk validators from those specs. A loaded fact set keeps
+each record as the plain ``dict`` of its validated values (compact: a million records
+fit in memory) and hands out read-only :class:`Record` views.
+
+Null semantics: every field that is not an identity or a reference may be ``None``
+(written ``null`` or left out), which means *unknown* — except event timestamps
+(:data:`EVENT_FIELDS`) and the other definite nulls (:data:`DEFINITE_NULL_FIELDS`),
+where ``None`` has a meaning (the event has not happened, no expiry, ...). Unknown
+fields are kept and reported as warnings by the loader.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 import types
 import typing
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, field_validator
-
-from ..calendar import CHONGQING
+from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt
 
 FORMAT = "fuling-compliance/facts/v1"
 #: (collection, value field) -> unit field of a duration pair
@@ -59,36 +66,17 @@ DEFINITE_NULL_FIELDS: dict[str, frozenset[str]] = {
 Id = Annotated[str, Field(min_length=1)]
 
 
-def _local(value: dt.datetime) -> dt.datetime:
-    return value if value.tzinfo else value.replace(tzinfo=CHONGQING)
+class RecordModel(BaseModel):
+    """Base of the collection declarations (a record's fields and their types)."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
 
 
-class Record(BaseModel):
-    """Base of every record: unknown columns are kept and ignored."""
-
-    model_config = ConfigDict(extra="allow", frozen=True, str_strip_whitespace=True)
-
-    @field_validator("*", mode="after")
-    @classmethod
-    def _tz(cls, value: Any) -> Any:
-        return _local(value) if isinstance(value, dt.datetime) else value
-
-    def values_of(self, fields: tuple[str, ...]) -> tuple[Any, ...]:
-        """The values of ``fields`` (``id`` is the record id, derived ones included)."""
-        return tuple(self.record_id() if f == "id" else getattr(self, f, None) for f in fields)
-
-    def record_id(self) -> str:
-        """The subject id of findings about this record."""
-        return str(getattr(self, "id"))
-
-
-class Commission(Record):
+class Commission(RecordModel):
     hotline: str | None = None
     hotline_published: bool | None = None
     supervision_phone: str | None = None
 
-    def record_id(self) -> str:
-        return "commission"
 
 
 Utility = Literal["electricity", "gas", "both"]
@@ -97,7 +85,7 @@ OneStopItem = Literal["scope", "procedures", "time_limits", "commitments", "comp
 ServiceSystem = Literal["first_inquiry", "time_limited", "proxy", "personalised"]
 
 
-class Supplier(Record):
+class Supplier(RecordModel):
     id: Id
     name: str | None = None
     utility: Utility | None = None
@@ -108,13 +96,13 @@ class Supplier(Record):
     service_systems: list[ServiceSystem] | None = None
 
 
-class Area(Record):
+class Area(RecordModel):
     id: Id
     supplier_id: Id
     name: str | None = None
 
 
-class Outlet(Record):
+class Outlet(RecordModel):
     id: Id
     supplier_id: Id
     area_id: Id
@@ -127,17 +115,15 @@ class Outlet(Record):
     closes: dt.time | None = None
 
 
-class OutletDay(Record):
+class OutletDay(RecordModel):
     outlet_id: Id
     date: dt.date
     scheduled_open: dt.time | None = None
     opened_at: dt.time | None = None
 
-    def record_id(self) -> str:
-        return f"{self.outlet_id}:{self.date.isoformat()}"
 
 
-class OutletInspection(Record):
+class OutletInspection(RecordModel):
     id: Id
     outlet_id: Id
     date: dt.date | None = None
@@ -151,7 +137,7 @@ Role = Literal[
 ]
 
 
-class Staff(Record):
+class Staff(RecordModel):
     id: Id
     supplier_id: Id
     name: str | None = None
@@ -162,16 +148,9 @@ class Staff(Record):
     certificate_no: str | None = None
     certificate_valid_until: dt.date | None = None
 
-    def is_customer_facing(self) -> bool | None:
-        """``customer_facing`` if given, else true for every role but ``other``."""
-        if self.customer_facing is not None:
-            return self.customer_facing
-        if self.role is None:
-            return None
-        return self.role != "other"
 
 
-class StaffCheck(Record):
+class StaffCheck(RecordModel):
     id: Id
     staff_id: Id
     at: dt.datetime | None = None
@@ -180,7 +159,7 @@ class StaffCheck(Record):
     id_card: bool | None = None
 
 
-class Appointment(Record):
+class Appointment(RecordModel):
     id: Id
     supplier_id: Id
     customer: str | None = None
@@ -190,7 +169,7 @@ class Appointment(Record):
     status: Literal["scheduled", "completed", "cancelled"] | None = None
 
 
-class AppointmentChange(Record):
+class AppointmentChange(RecordModel):
     id: Id
     appointment_id: Id
     at: dt.datetime | None = None
@@ -202,7 +181,7 @@ class AppointmentChange(Record):
     customer_agreed: bool | None = None
 
 
-class ProxyService(Record):
+class ProxyService(RecordModel):
     id: Id
     supplier_id: Id
     customer: str | None = None
@@ -224,21 +203,19 @@ DisclosureItem = Literal[
 ]
 
 
-class Disclosure(Record):
+class Disclosure(RecordModel):
     supplier_id: Id
     item: DisclosureItem
     published: bool | None = None
     published_on: dt.date | None = None
     channel: str | None = None
     value: str | None = None
-    # Disclosures have no id in the spec; the loader derives one from the position.
+    # Disclosures have no id in the spec; one is derived from the content (derive_ids).
     id: str | None = None
 
-    def record_id(self) -> str:
-        return self.id or f"{self.supplier_id}:{self.item}"
 
 
-class BusinessService(Record):
+class BusinessService(RecordModel):
     supplier_id: Id
     business_type: Id
     procedure_published: bool | None = None
@@ -246,11 +223,9 @@ class BusinessService(Record):
     time_limit: NonNegativeInt | None = None
     time_limit_unit: Literal["working_days", "days", "hours"] | None = None
 
-    def record_id(self) -> str:
-        return f"{self.supplier_id}:{self.business_type}"
 
 
-class Application(Record):
+class Application(RecordModel):
     id: Id
     supplier_id: Id
     business_type: Id
@@ -258,7 +233,7 @@ class Application(Record):
     completed_at: dt.datetime | None = None
 
 
-class Inquiry(Record):
+class Inquiry(RecordModel):
     id: Id
     supplier_id: Id
     at: dt.datetime | None = None
@@ -270,7 +245,7 @@ class Inquiry(Record):
     resolved: bool | None = None
 
 
-class Complaint(Record):
+class Complaint(RecordModel):
     id: Id
     supplier_id: str | None = None
     received_at: dt.datetime | None = None
@@ -290,7 +265,7 @@ class Complaint(Record):
     substantiated: bool | None = None
 
 
-class Survey(Record):
+class Survey(RecordModel):
     id: Id
     supplier_id: Id
     period_start: dt.date | None = None
@@ -299,7 +274,7 @@ class Survey(Record):
     satisfied: NonNegativeInt | None = None
 
 
-class Assessment(Record):
+class Assessment(RecordModel):
     id: Id
     supplier_id: Id
     date: dt.date | None = None
@@ -309,7 +284,7 @@ class Assessment(Record):
 
 
 #: Collection name -> record model, in the order of ``spec/facts.md``.
-COLLECTIONS: dict[str, type[Record]] = {
+COLLECTIONS: dict[str, type[RecordModel]] = {
     "commission": Commission,
     "suppliers": Supplier,
     "areas": Area,
@@ -431,42 +406,230 @@ DERIVED_FIELDS: dict[str, dict[str, tuple[FieldKind, tuple[str, ...]]]] = {
 }
 
 
-class FactSet(BaseModel):
-    """A validated fact set: every collection, typed."""
+@dataclass(frozen=True)
+class FieldSpec:
+    """One field of a collection as the loader validates it."""
 
-    model_config = ConfigDict(frozen=True)
+    name: str
+    kind: FieldKind
+    #: allowed values of an ``enum`` or of a ``list`` of enum values
+    values: tuple[str, ...] = ()
+    #: must be given (an identity or a reference every record has)
+    required: bool = False
+    #: an identity or a reference to another record (short text, numbers read as text)
+    identifier: bool = False
+    #: a count (never negative)
+    nonnegative: bool = False
 
-    as_of: dt.datetime | None = None
-    commission: Commission | None = None
-    suppliers: tuple[Supplier, ...] = ()
-    areas: tuple[Area, ...] = ()
-    outlets: tuple[Outlet, ...] = ()
-    outlet_days: tuple[OutletDay, ...] = ()
-    outlet_inspections: tuple[OutletInspection, ...] = ()
-    staff: tuple[Staff, ...] = ()
-    staff_checks: tuple[StaffCheck, ...] = ()
-    appointments: tuple[Appointment, ...] = ()
-    appointment_changes: tuple[AppointmentChange, ...] = ()
-    proxy_services: tuple[ProxyService, ...] = ()
-    disclosures: tuple[Disclosure, ...] = ()
-    business_services: tuple[BusinessService, ...] = ()
-    applications: tuple[Application, ...] = ()
-    inquiries: tuple[Inquiry, ...] = ()
-    complaints: tuple[Complaint, ...] = ()
-    surveys: tuple[Survey, ...] = ()
-    assessments: tuple[Assessment, ...] = ()
-    warnings: tuple[str, ...] = Field(default=(), exclude=True)
+
+#: fields that identify or refer to records (short text; a number is read as its text)
+IDENTIFIERS = frozenset({"id", *(f for (_, f) in REFERENCES)})
+
+
+def _at_least_zero(annotation: Any) -> bool:
+    """Whether an annotation carries ``ge=0`` (``NonNegativeInt``) anywhere."""
+    if get_origin(annotation) is Annotated:
+        base, *metadata = get_args(annotation)
+        return any(getattr(m, "ge", None) == 0 for m in metadata) or _at_least_zero(base)
+    return any(_at_least_zero(a) for a in get_args(annotation))
+
+
+@functools.cache
+def field_specs(collection: str) -> dict[str, FieldSpec]:
+    """The validated fields of one collection, from its declaration."""
+    model = COLLECTIONS[collection]
+    hints = typing.get_type_hints(model, include_extras=True)
+    specs: dict[str, FieldSpec] = {}
+    for name, info in model.model_fields.items():
+        kind, values = _kind(hints[name])
+        nonnegative = _at_least_zero(hints[name])
+        specs[name] = FieldSpec(name, kind, values, required=info.is_required(),
+                                identifier=name in IDENTIFIERS, nonnegative=nonnegative)
+    return specs
+
+
+# ----------------------------------------------------------------------------- records
+def record_id(collection: str, values: Mapping[str, Any]) -> str:
+    """The subject id of findings about a record (derived where the spec gives none)."""
+    if collection == "commission":
+        return "commission"
+    if collection == "outlet_days":
+        day = values.get("date")
+        return f"{values.get('outlet_id')}:{day.isoformat() if day is not None else ''}"
+    if collection == "business_services":
+        return f"{values.get('supplier_id')}:{values.get('business_type')}"
+    if collection == "disclosures" and not values.get("id"):
+        return f"{values.get('supplier_id')}:{values.get('item')}"
+    return str(values.get("id"))
+
+
+def derive_ids(collection: str, rows: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Every record's id; disclosures without one that share ``supplier:item`` are
+    numbered in the order of their content, so ids never depend on record order."""
+    ids = [record_id(collection, r) for r in rows]
+    if collection != "disclosures":
+        return ids
+    groups: dict[str, list[int]] = {}
+    for i, (rid, row) in enumerate(zip(ids, rows, strict=True)):
+        if not row.get("id"):
+            groups.setdefault(rid, []).append(i)
+    for rid, members in groups.items():
+        if len(members) > 1:
+            ordered = sorted(members, key=lambda i: _content_key(rows[i]))
+            for n, i in enumerate(ordered, 1):
+                ids[i] = f"{rid}#{n}"
+    return ids
+
+
+def _content_key(row: Mapping[str, Any]) -> str:
+    return json.dumps({k: v for k, v in row.items() if v is not None}, sort_keys=True,
+                      default=str, ensure_ascii=False)
+
+
+def customer_facing(values: Mapping[str, Any]) -> bool | None:
+    """A staff member's ``customer_facing``: as given, else true for every role but
+    ``other`` (unknown when neither is known)."""
+    given = values.get("customer_facing")
+    if given is not None:
+        return bool(given)
+    role = values.get("role")
+    return None if role is None else role != "other"
+
+
+class Record:
+    """A read-only view of one validated record: ``record.status``, ``record.get(...)``.
+
+    A field the collection declares but the record leaves out reads as ``None``
+    (unknown); unknown fields the input carried are in :attr:`extra`.
+    """
+
+    __slots__ = ("_id", "_values", "collection")
+
+    def __init__(self, collection: str, values: Mapping[str, Any],
+                 rid: str | None = None) -> None:
+        self.collection = collection
+        self._values = values
+        self._id = rid if rid is not None else record_id(collection, values)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        values = self._values
+        if name in values:
+            return values[name]
+        if name in field_specs(self.collection):
+            return None
+        raise AttributeError(f"{self.collection} records have no field {name!r}")
+
+    def get(self, name: str, default: Any = None) -> Any:
+        """A field's value (``default`` when it is unknown)."""
+        value = self._values.get(name)
+        return default if value is None else value
+
+    def record_id(self) -> str:
+        """The subject id of findings about this record."""
+        return self._id
+
+    def values_of(self, fields: tuple[str, ...]) -> tuple[Any, ...]:
+        """The values of ``fields`` (``id`` is the record id, derived ones included)."""
+        return tuple(self._id if f == "id" else self._values.get(f) for f in fields)
+
+    @property
+    def values(self) -> Mapping[str, Any]:
+        """Every value the record was given (validated), unknown fields included."""
+        return self._values
+
+    @property
+    def extra(self) -> dict[str, Any]:
+        """The fields the input carried that the collection does not declare."""
+        known = field_specs(self.collection)
+        return {k: v for k, v in self._values.items() if k not in known}
+
+    def to_dict(self) -> dict[str, Any]:
+        """Every declared field (``None`` when unknown), then the unknown fields."""
+        out = {name: self._values.get(name) for name in field_specs(self.collection)}
+        out.update(self.extra)
+        return out
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Record) and other.collection == self.collection and \
+            dict(other._values) == dict(self._values)
+
+    def __hash__(self) -> int:
+        return hash((self.collection, self._id))
+
+    def __repr__(self) -> str:
+        return f"Record({self.collection!r}, {dict(self._values)!r})"
+
+
+class FactSet:
+    """A validated fact set: each collection's records, in load order.
+
+    Records are kept as the dicts of their validated values (:meth:`rows`, with their
+    ids in :meth:`ids`); :meth:`records` and attribute access (``facts.appointments``,
+    ``facts.commission``) give :class:`Record` views. Immutable by convention: build a
+    new one (:meth:`replace`) rather than changing rows.
+    """
+
+    def __init__(self, rows: Mapping[str, Sequence[Mapping[str, Any]]] | None = None, *,
+                 as_of: dt.datetime | None = None, warnings: Sequence[str] = (),
+                 ids: Mapping[str, Sequence[str]] | None = None) -> None:
+        rows = rows or {}
+        unknown = set(rows) - set(COLLECTIONS)
+        if unknown:
+            raise ValueError(f"unknown collections: {sorted(unknown)}")
+        self._rows: dict[str, list[Mapping[str, Any]]] = {
+            c: list(rows.get(c, ())) for c in COLLECTIONS}
+        self._ids: dict[str, list[str]] = {
+            c: list(ids[c]) if ids is not None and c in ids else derive_ids(c, self._rows[c])
+            for c in COLLECTIONS}
+        self.as_of = as_of
+        self.warnings: tuple[str, ...] = tuple(warnings)
+        self._views: dict[str, tuple[Record, ...]] = {}
+
+    def rows(self, collection: str) -> list[Mapping[str, Any]]:
+        """The validated values of every record of ``collection`` (do not modify)."""
+        return self._rows[collection]
+
+    def ids(self, collection: str) -> list[str]:
+        """The record ids of ``collection``, in the order of :meth:`rows`."""
+        return self._ids[collection]
 
     def records(self, collection: str) -> tuple[Record, ...]:
-        """The records of one collection (the commission as a 0/1-tuple)."""
-        if collection == "commission":
-            return (self.commission,) if self.commission is not None else ()
-        return typing.cast(tuple[Record, ...], getattr(self, collection))
+        """The records of one collection as views (the commission as a 0/1-tuple)."""
+        views = self._views.get(collection)
+        if views is None:
+            views = tuple(Record(collection, r, i)
+                          for r, i in zip(self._rows[collection], self._ids[collection],
+                                          strict=True))
+            self._views[collection] = views
+        return views
+
+    def __getattr__(self, name: str) -> Any:
+        if name in COLLECTIONS:
+            records = self.records(name)
+            if name == "commission":
+                return records[0] if records else None
+            return records
+        raise AttributeError(name)
 
     def count(self) -> int:
         """How many records the fact set holds."""
-        return sum(len(self.records(c)) for c in COLLECTIONS)
+        return sum(len(r) for r in self._rows.values())
 
+    def replace(self, **changes: Any) -> FactSet:
+        """A copy with some collections' rows (or ``as_of``/``warnings``) replaced."""
+        rows = {c: changes.pop(c, self._rows[c]) for c in COLLECTIONS}
+        ids = {c: self._ids[c] for c in COLLECTIONS if rows[c] is self._rows[c]}
+        return FactSet(rows, as_of=changes.pop("as_of", self.as_of),
+                       warnings=changes.pop("warnings", self.warnings), ids=ids, **changes)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, FactSet) and other.as_of == self.as_of and all(
+            [dict(r) for r in other._rows[c]] == [dict(r) for r in self._rows[c]]
+            for c in COLLECTIONS)
+
+    __hash__ = None  # type: ignore[assignment]
 
 class FactFile(BaseModel):
     """The JSON Schema shape of a fact file (for editors and other systems)."""

@@ -186,29 +186,19 @@ def _fields(collection: str, records: Iterable[Record]) -> list[str]:
     for record in records:
         if collection == "disclosures" and "id" not in fields and _explicit_id(record):
             fields = [*fields, "id"]
-        for key in record.model_extra or {}:
+        for key in record.extra:
             if key not in extra and key not in fields:
                 extra.append(key)
     return fields + extra
 
 
 def _explicit_id(record: Record) -> bool:
-    """Whether a disclosure's id was given (the loader derives ``S:item@file:line``)."""
-    rid = getattr(record, "id", None)
-    if rid is None:
-        return False
-    prefix = f"{getattr(record, 'supplier_id', '')}:{getattr(record, 'item', '')}@"
-    tail = str(rid)[len(prefix):]
-    return not (str(rid).startswith(prefix) and ":" in tail
-                and tail.rsplit(":", 1)[1].isdigit())
+    """Whether a disclosure's id was given (otherwise it is derived, not written)."""
+    return bool(record.values.get("id"))
 
 
 def _value(record: Record, field: str) -> Any:
-    if field == "id" and isinstance(record, COLLECTIONS["disclosures"]):
-        return getattr(record, "id", None) if _explicit_id(record) else None
-    if field in type(record).model_fields:
-        return getattr(record, field)
-    return (record.model_extra or {}).get(field)
+    return record.values.get(field)
 
 
 def _guidance(collection: str, field: str) -> str:

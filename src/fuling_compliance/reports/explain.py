@@ -33,7 +33,6 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ..calendar import CHONGQING
-from ..engine.evaluate import PRECEDENCE, evaluate, resolve_as_of
 from ..engine.normalise import (
     Normaliser,
     coordinate,
@@ -66,6 +65,7 @@ from ..rules.model import (
 )
 from ..rules.regulation import regulation
 from ..rules.schema import GATE, SUBJECT, FieldInfo, RuleContext
+from .evaluate import PRECEDENCE, evaluate, resolve_as_of
 from .report import Message, Report
 from .rulebook import (
     DERIVED_LABELS,

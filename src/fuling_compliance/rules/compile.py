@@ -14,13 +14,16 @@ Each of T/F/U of a condition is put in disjunctive normal form over *literals* t
 engine evaluates itself (comparisons, ``$ex``/``$nex``, list membership, joins and
 anti-joins); each conjunction becomes one durable_rules rule::
 
-    all: [gate, subject, related...]
+    all: [gate, subject, related...]     a rule that relates other records
+    all: [subject]                       a rule about the subject alone
 
-The gate fact (carrying ``as_of``) comes first in every rule and is asserted after all
-data, so that negation (``none``) sees every fact (durable_rules does not
-truth-maintain negation). Arithmetic is linear and integer: time is compared on
-coordinates the normalise step derives (epoch seconds, day numbers, working-day
-coordinates, see :mod:`.calendar`).
+The gate fact (carrying ``as_of``) comes first in every rule that joins, and is
+asserted after all data, so that negation (``none``) sees every fact (durable_rules
+does not truth-maintain negation). A rule about the subject alone needs no gate: its
+``as_of`` coordinates travel on the subject fact itself, and it fires as each subject
+is asserted (no join at all: about twice as fast). Arithmetic is linear and integer:
+time is compared on coordinates the normalise step derives (epoch seconds, day
+numbers, working-day coordinates, see :mod:`.calendar`).
 """
 
 from __future__ import annotations
@@ -153,8 +156,13 @@ class CompiledRule:
     items: tuple[str | None, ...]
     #: durable rule name -> (outcome, item, definition without ``run``)
     definitions: dict[str, tuple[str, str | None, dict[str, Any]]] = field(default_factory=dict)
-    #: collection -> engine fields the rule reads
+    #: collection -> engine fields the rule reads (``as_of`` ones under GATE_KIND)
     fields: dict[str, set[str]] = field(default_factory=dict)
+
+    @property
+    def gated(self) -> bool:
+        """Whether the rule's definitions start with the gate (it relates records)."""
+        return bool(self.rule.related)
 
 
 @dataclass
@@ -525,6 +533,9 @@ def _to_durable(conj: Conj, env: _Env) -> dict[str, Any]:
     the comparison: durable_rules crashes or matches wrongly when an arithmetic operand
     refers to a field the fact does not have.
     """
+    gated = bool(env.rule.related)
+    if not gated:
+        conj = frozenset(_ungated(lit) for lit in conj)
     terms: dict[str, list[Any]] = {GATE: [], SUBJECT: []}
     guards: dict[str, set[str]] = {}
     negated: list[tuple[str, list[Any]]] = []
@@ -554,7 +565,9 @@ def _to_durable(conj: Conj, env: _Env) -> dict[str, Any]:
         return _and_of([kind, *checks, *conds])
 
     # Negations come right after the subject (they correlate only with it and the gate).
-    all_terms: list[dict[str, Any]] = [{GATE: term(GATE)}, {SUBJECT: term(SUBJECT)}]
+    all_terms: list[dict[str, Any]] = [{GATE: term(GATE)}] if gated else []
+    terms.pop(GATE, None)
+    all_terms.append({SUBJECT: term(SUBJECT)})
     for n, (alias, conds) in enumerate(negated):
         all_terms.append({f"{alias}_{n}$not": _and_of(conds)})
     for alias in sorted(terms, key=lambda a: _order(a, env)):
@@ -563,6 +576,26 @@ def _to_durable(conj: Conj, env: _Env) -> dict[str, Any]:
     # combination, so "an outlet" and "an own outlet" could not both be O1, and a
     # `$not` would ignore facts bound earlier. Related records are not exclusive here.
     return {"all": all_terms, "dist": 0}
+
+
+def _ungated_ref(ref: Ref) -> Ref:
+    return (SUBJECT, ref[1]) if ref[0] == GATE else ref
+
+
+def _ungated(lit: Literal_) -> Literal_:
+    """The literal with ``as_of`` read from the subject fact instead of the gate."""
+    kind = lit[0]
+    if kind == "cmp":
+        terms = tuple(sorted((_ungated_ref(r), c) for r, c in lit[2]))
+        return ("cmp", lit[1], terms, lit[3])
+    if kind == "eqv":
+        right = lit[3]
+        if isinstance(right, tuple) and right[0] == "ref":
+            right = ("ref", _ungated_ref(right[1]))
+        return ("eqv", lit[1], _ungated_ref(lit[2]), right)
+    if kind in ("present", "absent", "contains", "lacks"):
+        return (kind, _ungated_ref(lit[1]), *lit[2:])
+    return lit
 
 
 def _guard(lit: Literal_, guards: dict[str, set[str]]) -> None:
@@ -696,12 +729,15 @@ def gate_fields(compiled: Iterable[CompiledRule]) -> set[str]:
 
 
 def engine_fields(compiled: Iterable[CompiledRule]) -> dict[str, set[str]]:
-    """Union of the engine fields every compiled rule reads, per collection."""
+    """Union of the engine fields every compiled rule reads, per collection (a rule
+    without a gate reads its ``as_of`` coordinates from the subject fact)."""
     out: dict[str, set[str]] = {}
     for c in compiled:
         for coll, names in c.fields.items():
             if coll != GATE_KIND:
                 out.setdefault(coll, set()).update(names)
+            elif not c.gated:
+                out.setdefault(c.rule.subject, set()).update(names)
     for names in out.values():
         names.update({ENGINE_ID, RECORD_ID, KIND})
     return out

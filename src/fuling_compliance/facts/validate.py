@@ -1,0 +1,292 @@
+"""Validate whole collections of raw records at once (pydantic-core, in bulk).
+
+Each collection gets one :class:`pydantic.TypeAdapter` over ``list[TypedDict]`` built
+from its :class:`~.model.FieldSpec` table, so a million records are checked in Rust
+rather than one model object at a time, and each valid record stays a plain ``dict``.
+What the loader accepts, field by field (the JSON Schema says exactly the same, see
+:func:`field_json_schema`):
+
+=========  ==================================================================
+string     text (at most :data:`MAX_TEXT` characters)
+id / ref   text of 1 to :data:`MAX_ID` characters; a number is read as its text
+bool       ``true`` / ``false`` only
+int        a whole number (``respondents`` and other counts: not negative)
+number     a number
+enum       one of the listed words; ``list``: a list of them
+datetime   ``YYYY-MM-DD[T ]HH:MM[:SS[.ffffff]][Z|±HH:MM]``, or a YAML timestamp;
+           without an offset it is Chongqing time (UTC+08:00)
+date       ``YYYY-MM-DD`` (or a YAML date)
+time       ``HH:MM[:SS]``
+=========  ==================================================================
+
+``null`` or a missing key is unknown (see :mod:`.model`). Unknown keys are kept.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal, NotRequired, Required
+
+from pydantic import ConfigDict, Field, Strict, TypeAdapter, ValidationError
+from typing_extensions import TypedDict
+
+from ..calendar import CHONGQING
+from .model import FieldSpec, field_specs
+
+#: longest id or reference (durable_rules is known to survive far longer; see tests)
+MAX_ID = 200
+#: longest text value
+MAX_TEXT = 20_000
+
+DATETIME_PATTERN = (r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?"
+                    r"(Z|[+-]\d{2}:\d{2})?$")
+DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
+TIME_PATTERN = r"^\d{2}:\d{2}(:\d{2})?$"
+
+_PATTERNS: dict[str, str] = {"datetime": DATETIME_PATTERN, "date": DATE_PATTERN,
+                             "time": TIME_PATTERN}
+_OBJECT_TYPES: dict[str, type] = {"datetime": dt.datetime, "date": dt.date, "time": dt.time}
+_PARSERS: dict[str, Callable[[str], Any]] = {
+    "datetime": dt.datetime.fromisoformat, "date": dt.date.fromisoformat,
+    "time": dt.time.fromisoformat}
+
+
+def _annotation(spec: FieldSpec) -> Any:
+    """The pydantic type of one field (before ``None`` is allowed)."""
+    kind = spec.kind
+    if spec.identifier:
+        return Annotated[str, Field(min_length=1, max_length=MAX_ID,
+                                    coerce_numbers_to_str=True)]
+    if kind == "string":
+        return Annotated[str, Field(max_length=MAX_TEXT)]
+    if kind == "bool":
+        return Annotated[bool, Strict()]
+    if kind == "int":
+        return Annotated[int, Strict(), Field(ge=0)] if spec.nonnegative else \
+            Annotated[int, Strict()]
+    if kind == "number":
+        return Annotated[float, Strict()] | Annotated[int, Strict()]
+    if kind == "enum":
+        return Literal.__getitem__(spec.values)
+    if kind == "list":
+        items: Any = Literal.__getitem__(spec.values) if spec.values else str
+        return list[items]
+    if kind in _PATTERNS:
+        exact = _OBJECT_TYPES[kind]
+        return Annotated[exact, Strict()] | Annotated[str, Field(pattern=_PATTERNS[kind])]
+    raise ValueError(f"unknown field kind {kind!r}")
+
+
+@dataclass(frozen=True)
+class CollectionValidator:
+    """Validates the raw records of one collection in bulk."""
+
+    collection: str
+    specs: Mapping[str, FieldSpec]
+    adapter: TypeAdapter[list[dict[str, Any]]]
+    #: (field, kind) of every date, time or datetime field (finished in Python)
+    temporal: tuple[tuple[str, str], ...]
+
+    def validate(self, raw: list[Any]) -> tuple[list[dict[str, Any]], list[FieldError]]:
+        """``(rows, errors)``: all rows if every record is valid, else the valid ones."""
+        try:
+            rows = self.adapter.validate_python(raw)
+        except ValidationError as exc:
+            errors = _field_errors(exc, self.specs)
+            bad = {e.index for e in errors}
+            errors += self._impossible_in(raw, bad, {(e.index, e.field) for e in errors})
+            rows = [r for i, r in enumerate(raw) if i not in bad]
+            try:
+                rows = self.adapter.validate_python(rows)
+            except ValidationError:  # pragma: no cover - the bad ones were removed
+                rows = []
+            good = [i for i in range(len(raw)) if i not in bad]
+            rows, more = self._finish(rows, good)
+            return rows, errors + more
+        rows, errors = self._finish(rows, None)
+        return rows, errors
+
+    def _impossible_in(self, raw: list[Any], bad: set[int],
+                       reported: set[tuple[int, str | None]]) -> list[FieldError]:
+        """Impossible dates and times in records rejected for something else."""
+        errors: list[FieldError] = []
+        for index in sorted(bad):
+            record = raw[index]
+            if not isinstance(record, dict):
+                continue
+            for name, kind in self.temporal:
+                value = record.get(name)
+                if (index, name) in reported or not isinstance(value, str) or \
+                        not re.match(_PATTERNS[kind], value.strip()):
+                    continue
+                try:
+                    _PARSERS[kind](value.strip())
+                except ValueError:
+                    errors.append(_impossible(index, name, kind, value))
+        return errors
+
+    def _finish(self, rows: list[dict[str, Any]], indexes: list[int] | None
+                ) -> tuple[list[dict[str, Any]], list[FieldError]]:
+        """Parse temporal text and give datetimes without an offset Chongqing time."""
+        errors: list[FieldError] = []
+        bad: set[int] = set()
+        for name, kind in self.temporal:
+            parse = _PARSERS[kind]
+            for i, row in enumerate(rows):
+                value = row.get(name)
+                if value is None:
+                    continue
+                if type(value) is str:
+                    try:
+                        value = parse(value)
+                    except ValueError:
+                        index = indexes[i] if indexes is not None else i
+                        errors.append(_impossible(index, name, kind, value))
+                        bad.add(i)
+                        continue
+                if kind == "datetime" and value.tzinfo is None:
+                    value = value.replace(tzinfo=CHONGQING)
+                elif kind == "time" and value.tzinfo is not None:
+                    value = value.replace(tzinfo=None)
+                row[name] = value
+        if bad:
+            rows = [r for i, r in enumerate(rows) if i not in bad]
+        return rows, errors
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """A problem with one record (``index`` in its collection) and field, not yet placed."""
+
+    index: int
+    field: str | None
+    code: str
+    message: str
+    message_zh: str
+    value: Any = None
+
+
+_KIND_ZH = {"datetime": "日期时间", "date": "日期", "time": "时间"}
+
+
+def _impossible(index: int, name: str, kind: str, value: str) -> FieldError:
+    return FieldError(index, name, "impossible_value", f"no such {kind}: {value!r}",
+                      f"不存在的{_KIND_ZH[kind]}：{value!r}", value)
+_KIND_EXPECTED: dict[str, tuple[str, str]] = {
+    "string": ("text", "文本"),
+    "bool": ("true or false", "布尔值 true/false"),
+    "int": ("a whole number", "整数"),
+    "number": ("a number", "数字"),
+    "datetime": ("a date and time YYYY-MM-DD HH:MM[:SS][±HH:MM]",
+                 "日期时间 YYYY-MM-DD HH:MM[:SS][±HH:MM]"),
+    "date": ("a date YYYY-MM-DD", "日期 YYYY-MM-DD"),
+    "time": ("a time HH:MM", "时间 HH:MM"),
+    "list": ("a list", "列表"),
+}
+
+
+def _field_errors(exc: ValidationError, specs: Mapping[str, FieldSpec]) -> list[FieldError]:
+    """One error per (record, field): pydantic's union branches folded into one message."""
+    seen: dict[tuple[int, str | None], FieldError] = {}
+    for err in exc.errors(include_url=False):
+        loc = err["loc"]
+        if not loc or not isinstance(loc[0], int):
+            continue
+        index = loc[0]
+        field = str(loc[1]) if len(loc) > 1 else None
+        key = (index, field)
+        if key in seen:
+            continue
+        seen[key] = _field_error(index, field, err, specs.get(field or ""))
+    return list(seen.values())
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _field_error(index: int, field: str | None, err: Any, spec: FieldSpec | None) -> FieldError:
+    kind = err["type"]
+    value = err.get("input")
+    got = "" if isinstance(value, dict) else f" (got {_shown(value)})"
+    got_zh = "" if isinstance(value, dict) else f"（实际为 {_shown(value)}）"
+    if field is None:
+        return FieldError(index, None, "type", "a record must be a mapping",
+                          "记录必须是映射", value)
+    if kind == "missing":
+        return FieldError(index, field, "missing", "required field missing", "缺少必填字段")
+    if spec is not None and kind in ("string_too_long",):
+        limit = err.get("ctx", {}).get("max_length")
+        return FieldError(index, field, "too_long",
+                          f"longer than {limit} characters", f"超过 {limit} 个字符", None)
+    if kind in ("string_too_short",):
+        return FieldError(index, field, "empty", f"must not be empty{got}", f"不能为空{got_zh}",
+                          value)
+    if kind == "greater_than_equal":
+        return FieldError(index, field, "negative", f"must not be negative{got}",
+                          f"不能为负数{got_zh}", value)
+    if spec is not None and spec.kind in ("enum", "list") and kind == "literal_error":
+        allowed = ", ".join(spec.values)
+        return FieldError(index, field, "enum", f"not one of {allowed}{got}",
+                          f"不是允许的取值（{'、'.join(spec.values)}）{got_zh}", value)
+    if spec is not None and spec.kind in _KIND_EXPECTED:
+        en, zh = _KIND_EXPECTED[spec.kind]
+        if spec.identifier:
+            en, zh = "an id (text)", "编号（文本）"
+        return FieldError(index, field, "type", f"should be {en}{got}", f"应为{zh}{got_zh}", value)
+    return FieldError(index, field, kind, f"{err['msg']}{got}", f"取值无效{got_zh}", value)
+
+
+@functools.cache
+def validator(collection: str) -> CollectionValidator:
+    """The bulk validator of one collection."""
+    specs = field_specs(collection)
+    return build_validator(collection, specs)
+
+
+def build_validator(collection: str, specs: Mapping[str, FieldSpec]) -> CollectionValidator:
+    """A bulk validator for ``specs`` (built-in fields, or with declared ones added)."""
+    fields: dict[str, Any] = {}
+    for name, spec in specs.items():
+        annotation = _annotation(spec)
+        fields[name] = Required[annotation] if spec.required else NotRequired[annotation | None]
+    make: Any = TypedDict
+    typed = make(f"{collection}_record", fields, total=False)
+    typed.__pydantic_config__ = ConfigDict(extra="allow", str_strip_whitespace=True)
+    adapter: TypeAdapter[list[dict[str, Any]]] = TypeAdapter(list[typed])  # type: ignore[valid-type]
+    temporal = tuple((n, s.kind) for n, s in specs.items() if s.kind in _PATTERNS)
+    return CollectionValidator(collection, specs, adapter, temporal)
+
+
+def field_json_schema(spec: FieldSpec) -> dict[str, Any]:
+    """The JSON Schema of one field: exactly what :func:`validator` accepts (with null)."""
+    kind = spec.kind
+    schema: dict[str, Any]
+    if spec.identifier:
+        schema = {"anyOf": [{"type": "string", "minLength": 1, "maxLength": MAX_ID},
+                            {"type": "number"}]}
+    elif kind == "string":
+        schema = {"type": "string", "maxLength": MAX_TEXT}
+    elif kind == "bool":
+        schema = {"type": "boolean"}
+    elif kind == "int":
+        schema = {"type": "integer", **({"minimum": 0} if spec.nonnegative else {})}
+    elif kind == "number":
+        schema = {"type": "number"}
+    elif kind == "enum":
+        schema = {"enum": list(spec.values)}
+    elif kind == "list":
+        schema = {"type": "array", "items": {"enum": list(spec.values)} if spec.values
+                  else {"type": "string"}}
+    else:
+        schema = {"type": "string", "pattern": _PATTERNS[kind]}
+    if spec.required:
+        return schema
+    return {"anyOf": [schema, {"type": "null"}]} if "anyOf" not in schema else \
+        {"anyOf": [*schema["anyOf"], {"type": "null"}]}
+

@@ -1,0 +1,299 @@
+"""Evaluate a rule set against a fact set and build the report.
+
+:func:`evaluate` runs the compiled rules on durable_rules (:mod:`..engine.run`: every
+outcome) and turns the outcomes into the report: per rule, how many subjects pass,
+fail, lack data or are not concerned; and a finding for every ``fail`` and
+``insufficient_data`` (every outcome with ``all_outcomes``) with its message and
+evidence filled from the records. The outcome is always the engine's; messages and
+evidence only display the records' values.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterator
+from typing import Any
+
+from ..calendar import CHONGQING, WorkingCalendar
+from ..engine.normalise import COMMISSION_PARTITION, Normaliser
+from ..engine.run import CODES, STATUS_OF, Executor, Outcomes, resolve_as_of, run
+from ..errors import CalendarError
+from ..facts.labels import VALUE_LABELS
+from ..facts.model import (
+    DEFINITE_NULL_FIELDS,
+    SUBJECT_TYPES,
+    FactSet,
+    Record,
+    field_kinds,
+)
+from ..rules.compile import CompiledRule
+from ..rules.load import PLACEHOLDER, RuleSet
+from ..rules.model import All, Compare, Rule, rule_paths
+from .report import (
+    STATUSES,
+    Counts,
+    FactsInfo,
+    Finding,
+    Message,
+    Party,
+    Report,
+    RuleSetInfo,
+    RuleSummary,
+    Subject,
+)
+
+__all__ = ["PRECEDENCE", "build_report", "evaluate", "resolve_as_of"]
+
+PRECEDENCE = {"fail": 3, "insufficient_data": 2, "pass": 1, "not_applicable": 0}
+_FINDING_CODES = (CODES["fail"], CODES["insufficient_data"])
+
+
+def evaluate(
+    rules: RuleSet,
+    facts: FactSet,
+    as_of: dt.datetime | str | None = None,
+    *,
+    all_outcomes: bool = False,
+    workers: int = 1,
+    executor: Executor | None = None,
+) -> Report:
+    """Evaluate ``rules`` against ``facts`` at ``as_of``; return the report.
+
+    ``as_of``: the argument, else the fact set's, else now. ``findings`` holds every
+    ``fail`` and ``insufficient_data`` outcome (every outcome with ``all_outcomes=True``).
+    ``workers > 1`` evaluates in that many forked processes (durable_rules holds the
+    GIL); ``executor`` runs the work on any executor with ``map`` — e.g. a Dask
+    cluster's ``Client(...).get_executor()``. The report is the same whichever way it is
+    run. Raises :class:`CalendarError` when a working-day rule needs a year no calendar
+    covers, :class:`EngineError` if durable_rules misbehaves.
+    """
+    moment = resolve_as_of(as_of, facts)
+    compiled = rules.compiled
+    outcomes = run(compiled, facts, moment, rules.calendar, workers=workers, executor=executor)
+    return build_report(rules, facts, moment, outcomes, all_outcomes=all_outcomes)
+
+
+def build_report(rules: RuleSet, facts: FactSet, as_of: dt.datetime, outcomes: Outcomes,
+                 *, all_outcomes: bool = False) -> Report:
+    """The report of ``outcomes`` (see the module docstring)."""
+    normaliser = Normaliser(facts, rules.calendar)
+    related = _RelatedIndex(facts)
+    summaries: list[RuleSummary] = []
+    status: str
+    findings: list[Finding] = []
+    totals: dict[str, int] = dict.fromkeys(STATUSES, 0)
+    for c in sorted(rules.compiled, key=lambda c: c.rule.id):
+        rule = c.rule
+        counts = {status: outcomes.count(rule.id, status) for status in STATUSES}
+        for status in STATUSES:
+            totals[status] += counts[status]
+        summaries.append(RuleSummary(
+            id=rule.id, clause=rule.clause, severity=rule.severity,
+            title={"zh": rule.title.zh, "en": rule.title.en},
+            **{("pass_" if k == "pass" else k): v for k, v in counts.items()},
+        ))
+        rows, ids = facts.rows(rule.subject), facts.ids(rule.subject)
+        for item, index, status in _reported(c, outcomes, all_outcomes):
+            record = Record(rule.subject, rows[index], ids[index])
+            findings.append(_finding(rule, record, item, status, as_of, normaliser, related))
+    findings.sort(key=lambda f: (f.rule, f.supplier_id or "", f.subject.id, f.item or ""))
+    return Report(
+        as_of=as_of,
+        ruleset=RuleSetInfo(version=rules.version, rules=len(rules.compiled)),
+        facts=FactsInfo(records=facts.count(), warnings=list(facts.warnings)),
+        summary=Counts(**{("pass_" if k == "pass" else k): v for k, v in totals.items()}),
+        rules=summaries,
+        findings=findings,
+    )
+
+
+def _reported(c: CompiledRule, outcomes: Outcomes, all_outcomes: bool
+              ) -> Iterator[tuple[str | None, int, str]]:
+    """(item, subject index, status) of every outcome that becomes a finding."""
+    for item, codes in outcomes.codes[c.rule.id].items():
+        if all_outcomes:
+            for index, code in enumerate(codes):
+                yield item, index, STATUS_OF[code]
+            continue
+        for code in _FINDING_CODES:
+            start = 0
+            while (index := codes.find(code, start)) >= 0:
+                yield item, index, STATUS_OF[code]
+                start = index + 1
+
+
+class _RelatedIndex:
+    """Related records by their match keys, built once per collection and key shape."""
+
+    def __init__(self, facts: FactSet) -> None:
+        self._facts = facts
+        self._by_key: dict[tuple[str, tuple[str, ...]], dict[tuple[Any, ...], list[Record]]] = {}
+
+    def first(self, rule: Rule, alias: str, record: Record, item: str | None) -> Record | None:
+        """The first related record (by id) of ``alias``, for messages and evidence.
+
+        The order of the records in the input never matters: the related record a
+        message cites is the first by id that passes the relation's simple filters.
+        """
+        rel = rule.related[alias]
+        fields = tuple(rel.match)
+        table = self._by_key.get((rel.collection, fields))
+        if table is None:
+            table = defaultdict(list)
+            for other in sorted(self._facts.records(rel.collection),
+                                key=lambda r: r.record_id()):
+                table[other.values_of(fields)].append(other)
+            self._by_key[(rel.collection, fields)] = table
+        want = tuple(
+            record.values_of((f,))[0] if isinstance(f, str) else item
+            for f in rel.match.values())
+        for other in table.get(want, ()):
+            if _where_holds(rel.where, other):
+                return other
+        return None
+
+
+def _definite_null(rule: Rule, path: str) -> bool:
+    """Whether ``path``'s null has a meaning (an event not happened...), not "unknown"."""
+    alias, _, name = path.rpartition(".")
+    collection = rule.related[alias].collection if alias in rule.related else rule.subject
+    return name in DEFINITE_NULL_FIELDS.get(collection, frozenset())
+
+
+def _where_holds(where: Any, record: Record) -> bool:
+    """For picking the related record a message names: simple ``eq`` filters only.
+
+    The outcome itself always comes from the engine; this only chooses which related
+    record's values a message shows.
+    """
+    if where is None:
+        return True
+    parts: list[Any] = list(where.all) if isinstance(where, All) else [where]
+    for part in parts:
+        simple = isinstance(part, Compare) and part.op == "eq" and isinstance(
+            part.value, (str, int, float, bool))
+        if simple and record.get(part.field) != part.value:
+            return False
+    return True
+
+
+def _finding(
+    rule: Rule,
+    record: Record,
+    item: str | None,
+    status: str,
+    as_of: dt.datetime,
+    normaliser: Normaliser,
+    related_index: _RelatedIndex,
+) -> Finding:
+    partition = normaliser.partition(rule.subject, record)
+    supplier = None if partition == COMMISSION_PARTITION else partition
+    values: dict[str, Any] = {"id": record.record_id(), "as_of": as_of, "item": item,
+                              "supplier_id": supplier, "rule": rule.id, "clause": rule.clause}
+    kinds: dict[str, str] = {"item": "enum"}
+    for name, (kind, _) in field_kinds(rule.subject).items():
+        values[name] = normaliser.value(rule.subject, record, name)
+        kinds[name] = kind
+    for alias, rel in rule.related.items():
+        related = related_index.first(rule, alias, record, item)
+        for name, (kind, _) in field_kinds(rel.collection).items():
+            kinds[f"{alias}.{name}"] = kind
+            if related is not None:
+                values[f"{alias}.{name}"] = normaliser.value(rel.collection, related, name)
+    for name, param in rule.parameters.items():
+        values[name] = param.value
+    evidence: dict[str, Any] = {}
+    for path in rule_paths(rule):
+        evidence[path] = _json_value(values.get(path))
+    for name, between in rule.evidence.items():
+        a, b = (values.get(f) for f in between.fields)
+        values[name] = _between(between.unit, a, b, normaliser.calendar)
+        evidence[name] = values[name]
+    for name, param in rule.parameters.items():
+        evidence[name] = param.value
+    if status in ("fail", "insufficient_data"):
+        for path in kinds:
+            if values.get(path) is None and _definite_null(rule, path):
+                kinds[path] = "definite_null"
+        message = Message(zh=_fill(rule.message.zh, values, kinds, "zh"),
+                          en=_fill(rule.message.en, values, kinds, "en"))
+        if status == "insufficient_data":
+            unknown = [p for p in rule_paths(rule)
+                       if evidence.get(p) is None and p != "as_of"
+                       and not _definite_null(rule, p)]
+            message = Message(
+                zh=f"数据不足，无法判断“{rule.title.zh}”（未知：{'、'.join(unknown) or '—'}）",
+                en=f"Insufficient data to judge “{rule.title.en}” "
+                   f"(unknown: {', '.join(unknown) or '—'})",
+            )
+    else:
+        message = Message(zh=rule.title.zh, en=rule.title.en)
+    responsible = Party(type=rule.responsible,
+                        id=supplier if rule.responsible == "supplier" else "commission")
+    return Finding(
+        rule=rule.id, clause=rule.clause, status=status,  # type: ignore[arg-type]
+        severity=rule.severity, subject=Subject(type=SUBJECT_TYPES[rule.subject],
+                                                id=record.record_id()),
+        supplier_id=supplier, responsible=responsible, item=item, message=message,
+        evidence=evidence,
+    )
+
+
+def _between(unit: str, a: Any, b: Any, calendar: WorkingCalendar) -> Any:
+    if a is None or b is None:
+        return None
+    if unit == "working_days":
+        da = a.astimezone(CHONGQING).date() if isinstance(a, dt.datetime) else a
+        db = b.astimezone(CHONGQING).date() if isinstance(b, dt.datetime) else b
+        try:
+            return (calendar.start(db) - calendar.start(da)) // 2
+        except CalendarError:
+            return None
+    if unit == "days":
+        da = a.astimezone(CHONGQING).date() if isinstance(a, dt.datetime) else a
+        db = b.astimezone(CHONGQING).date() if isinstance(b, dt.datetime) else b
+        return (db - da).days
+    if isinstance(a, dt.datetime) and isinstance(b, dt.datetime):
+        seconds = (b - a).total_seconds()
+        return int(seconds // (60 if unit == "minutes" else 3600))
+    return None
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.astimezone(CHONGQING).isoformat()
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    return value
+
+
+def _display(value: Any, lang: str, kind: str | None = None) -> str:
+    if lang == "zh" and kind in ("enum", "list"):
+        if isinstance(value, str):
+            return VALUE_LABELS.get(value, value)
+        if isinstance(value, (list, tuple)):
+            value = [VALUE_LABELS.get(v, v) for v in value]
+    if value is None and kind == "definite_null":  # an event that has not happened, ...
+        return "尚无" if lang == "zh" else "none"
+    if value is None:
+        return "未知" if lang == "zh" else "unknown"
+    if isinstance(value, bool):
+        return ("是" if value else "否") if lang == "zh" else ("yes" if value else "no")
+    if isinstance(value, dt.datetime):
+        return value.astimezone(CHONGQING).strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, dt.time):
+        return value.strftime("%H:%M")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return ("、" if lang == "zh" else ", ").join(map(str, value)) or "—"
+    return str(value)
+
+
+def _fill(template: str, values: dict[str, Any], kinds: dict[str, str], lang: str) -> str:
+    return PLACEHOLDER.sub(
+        lambda m: _display(values.get(m.group(1)), lang, kinds.get(m.group(1))), template)
+
