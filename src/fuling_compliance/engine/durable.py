@@ -30,6 +30,7 @@ threads, action closures) is not used at all.
 from __future__ import annotations
 
 import itertools
+import re
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -48,6 +49,7 @@ BATCH = 5000
 NEVER_KIND = "__never__"
 #: the engine field of a subject's index (see :mod:`.normalise`)
 INDEX = "_i"
+_INDEX_IN_MESSAGE = re.compile(r'"_i":(\d+)')
 
 
 def fnv1_32(text: str) -> int:
@@ -110,8 +112,11 @@ class EngineRun:
                  subject_alias: str = "subj") -> None:
         self._name = f"fuling_{uuid.uuid4().hex}"
         self._firings: list[Firing] = []
+        self._pairs: list[tuple[str, int]] = []
+        self._fast = False
         self._errors: list[str] = []
         self._subject_alias = subject_alias
+        self._names = frozenset(definitions)
         ruleset: dict[str, Any] = dict(definitions)
         kinds = sorted(set(collections))
         if kinds:
@@ -134,19 +139,37 @@ class EngineRun:
                            gate: dict[str, Any] | None) -> list[Firing]:
         """Assert ``facts`` in one session, then the gate (if any); return the firings.
 
-        ``facts`` must not carry ``id``/``sid``: they are assigned here. Rules without a
-        gate fire as their subjects arrive; rules with one, when the gate arrives last.
+        ``facts`` must not carry ``id``/``sid``: they are assigned here (on copies). Rules
+        without a gate fire as their subjects arrive; rules with one, when the gate
+        arrives last.
         """
-        count = len(facts) + (gate is not None)
-        ids = allocated_ids(count)
-        stamped = [{**f, ENGINE_ID: i, PARTITION: partition}
-                   for f, i in zip(facts, ids, strict=False)]
+        self._fast = False
         start = len(self._firings)
+        self._session(partition, [dict(f) for f in facts], gate)
+        return self._firings[start:]
+
+    def fire(self, partition: str, facts: list[dict[str, Any]],
+             gate: dict[str, Any] | None) -> list[tuple[str, int]]:
+        """Like :meth:`evaluate_partition`, for subject facts that carry their index
+        (``_i``): ``(rule name, subject index)`` per firing. ``facts`` are stamped in
+        place (build them for this call)."""
+        self._fast = True
+        self._pairs = []
+        self._session(partition, facts, gate)
+        return self._pairs
+
+    def _session(self, partition: str, stamped: list[dict[str, Any]],
+                 gate: dict[str, Any] | None) -> None:
+        count = len(stamped) + (gate is not None)
+        ids = allocated_ids(count)
+        for fact, fact_id in zip(stamped, ids, strict=False):
+            fact[ENGINE_ID] = fact_id
+            fact[PARTITION] = partition
         with _LOCK:
             for batch in _batches(stamped, BATCH):
                 self._assert(batch)
             if gate is not None:
-                self._assert([{**gate, ENGINE_ID: ids[len(facts)], PARTITION: partition}])
+                self._assert([{**gate, ENGINE_ID: ids[len(stamped)], PARTITION: partition}])
             stored = self._stored_count(partition)
             # after a refused batch (an EngineError above) the state is not deleted:
             # delete_state then crashes the C extension; close() frees it with the ruleset
@@ -157,7 +180,6 @@ class EngineRun:
         if self._errors:
             raise EngineError("an unexpected firing inside durable_rules: "
                               + "; ".join(self._errors[:5]))
-        return self._firings[start:]
 
     def _assert(self, batch: list[dict[str, Any]]) -> None:
         try:
@@ -176,27 +198,46 @@ class EngineRun:
                               "(identity collision)")
 
     def _drain(self) -> None:
-        """Take every pending action now, on this thread, and record its firing."""
+        """Take every pending action now, on this thread, and record its firing.
+
+        A message is ``{"rule name": {alias: fact, ...}}``. In :meth:`fire` only the
+        rule name and the subject's index are needed: they are read from the text when
+        the message holds exactly one index (only subject facts carry one), else from
+        the parsed message.
+        """
         handle = self._handle
-        loads = orjson.loads
-        alias = self._subject_alias
-        firings = self._firings
         start_action = durable_rules_engine.start_action
         complete = durable_rules_engine.complete_and_start_action
+        fast, names, pairs = self._fast, self._names, self._pairs
+        find = _INDEX_IN_MESSAGE.findall
         while True:
             started = start_action(handle)
             if not started:
                 return
             message, action = started[1], started[2]
             while message:
-                for rule_name, frame in loads(message).items():
-                    try:
-                        subject = frame[alias]
-                        firings.append(Firing(rule_name, subject[RECORD_ID],
-                                              subject.get(INDEX), subject[PARTITION]))
-                    except (KeyError, TypeError, AttributeError) as exc:
-                        self._errors.append(f"{rule_name}: {exc!r}")
+                if fast:
+                    found = find(message)
+                    name = message[2:message.find('"', 2)]
+                    if len(found) == 1 and name in names:
+                        pairs.append((name, int(found[0])))
+                    else:
+                        self._parse(message)
+                else:
+                    self._parse(message)
                 message = complete(handle, action)
+
+    def _parse(self, message: str) -> None:
+        for rule_name, frame in orjson.loads(message).items():
+            try:
+                subject = frame[self._subject_alias]
+                if self._fast:
+                    self._pairs.append((rule_name, int(subject[INDEX])))
+                else:
+                    self._firings.append(Firing(rule_name, subject[RECORD_ID],
+                                                subject.get(INDEX), subject[PARTITION]))
+            except (KeyError, TypeError, AttributeError, ValueError) as exc:
+                self._errors.append(f"{rule_name}: {exc!r}")
 
     def _stored_count(self, partition: str) -> int:
         try:

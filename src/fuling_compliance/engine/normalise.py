@@ -164,21 +164,26 @@ class Normaliser:
         spec = field_specs(collection).get(field)
         if spec is None or field == "id":
             return False
-        if (collection, field) in DURATIONS:
-            return True
-        derived = {("appointments", "first_start"), ("staff", "customer_facing"),
-                   ("surveys", "satisfied_x100")}
-        return (collection, field) not in derived and spec.kind in (
+        return (collection, field) not in _DERIVED and spec.kind in (
             "string", "bool", "int", "number", "enum")
 
     def _deriver(self, collection: str, base: str, suffix: str) -> Callable[[Row, str], Any]:
         """How to compute one engine field that is not a plain copy."""
-        field = "id" if base == RECORD_ID else base
-        value_of = self.value
-        calendar = self.calendar
+        from ..facts.model import field_specs
 
-        def domain(row: Row, rid: str) -> Any:
-            return value_of(collection, row, field, rid)
+        field = "id" if base == RECORD_ID else base
+        calendar = self.calendar
+        spec = field_specs(collection).get(field)
+        special = field == "id" or (collection, field) in _DERIVED or spec is None
+        if special:
+            value_of = self.value
+
+            def domain(row: Row, rid: str) -> Any:
+                return value_of(collection, row, field, rid)
+        else:
+            def domain(row: Row, rid: str) -> Any:
+                value = row.get(field)
+                return None if value == "" else value
 
         if suffix == "digits":
             def digits(row: Row, rid: str) -> Any:
@@ -192,11 +197,59 @@ class Normaliser:
                 value, unit = domain(row, rid), row.get(unit_field)
                 return None if value is None or unit is None else int(value) * _SPAN[unit]
             return span
+        kind = "datetime" if (collection, field) == ("appointments", "first_start") else (
+            spec.kind if spec is not None else "")
+        if kind == "datetime":
+            return _datetime_coordinate(domain, suffix, calendar)
+        if kind == "date":
+            return _date_coordinate(domain, suffix, calendar)
 
         def converted(row: Row, rid: str) -> Any:
             value = domain(row, rid)
             return None if value is None else _convert(value, suffix, calendar)
         return converted
+
+
+_DERIVED = frozenset({("appointments", "first_start"), ("staff", "customer_facing"),
+                      ("surveys", "satisfied_x100")})
+_DAY = 86400
+_OFFSET = 8 * 3600  # Chongqing is UTC+08:00 all year
+
+
+def _datetime_coordinate(domain: Callable[[Row, str], Any], suffix: str,
+                         calendar: WorkingCalendar) -> Callable[[Row, str], Any]:
+    """Epoch seconds, or the Chongqing day number, or a working-day coordinate."""
+    if not suffix:
+        def seconds(row: Row, rid: str) -> Any:
+            value = domain(row, rid)
+            return None if value is None else int(value.timestamp())
+        return seconds
+    by_day = _day_coordinate(suffix, calendar)
+
+    def day(row: Row, rid: str) -> Any:
+        value = domain(row, rid)
+        return None if value is None else by_day((int(value.timestamp()) + _OFFSET) // _DAY)
+    return day
+
+
+def _date_coordinate(domain: Callable[[Row, str], Any], suffix: str,
+                     calendar: WorkingCalendar) -> Callable[[Row, str], Any]:
+    by_day = _day_coordinate(suffix or "day", calendar)
+
+    def day(row: Row, rid: str) -> Any:
+        value = domain(row, rid)
+        return None if value is None else by_day(day_number(value))
+    return day
+
+
+def _day_coordinate(suffix: str, calendar: WorkingCalendar) -> Callable[[int], int]:
+    if suffix == "day":
+        return int
+    if suffix == "wds":
+        return calendar.start_of_day_number
+    if suffix == "wde":
+        return calendar.end_of_day_number
+    raise ValueError(f"unknown coordinate {suffix!r}")
 
 
 def _row(record: Record | Row) -> Row:

@@ -48,7 +48,7 @@ PRECEDENCE = {status: code - 1 for status, code in CODES.items()}
 
 #: facts per engine session: durable_rules slows down as a session grows (fixed
 #: 512-bucket indexes) and identities must stay collision-free within one
-SESSION_SIZE = 2000
+SESSION_SIZE = 250
 #: durable_rules links one alpha node to at most 256 beta nodes (BETA_LIST_LENGTH), and
 #: every joined rule starts with the gate: rulesets are cut into chunks below that
 MAX_DEFINITIONS_PER_RULESET = 200
@@ -302,15 +302,13 @@ def _run_shards(chunk: _Chunk, shard_numbers: Iterable[int], facts: FactSet,
     numbers = {name: n for n, name in enumerate(chunk.definitions)}
     builders = _Builders(chunk, facts, normaliser)
     out: array[int] = array("q")
-    with _open(chunk) as run:
+    with _open(chunk) as engine:
         for n in shard_numbers:
             shard = chunk.shards[n]
-            for firing in run.evaluate_partition(f"s{n}", builders.shard_facts(shard),
-                                                 gate if chunk.gated else None):
-                if firing.index is None:
-                    raise EngineError(f"{firing.rule_name}: a firing without a subject index")
-                out.append(numbers[firing.rule_name])
-                out.append(firing.index)
+            for name, index in engine.fire(f"s{n}", builders.shard_facts(shard),
+                                           gate if chunk.gated else None):
+                out.append(numbers[name])
+                out.append(index)
     return out
 
 
@@ -347,12 +345,9 @@ class Task:
 def run_task(task: Task) -> list[tuple[str, int]]:
     """Run a task on durable_rules: ``(durable rule name, subject index)`` per firing."""
     out: list[tuple[str, int]] = []
-    with EngineRun(task.definitions, task.collections) as run:
+    with EngineRun(task.definitions, task.collections) as engine:
         for sid in sorted(task.sessions):
-            for f in run.evaluate_partition(sid, task.sessions[sid], task.gate):
-                if f.index is None:
-                    raise EngineError(f"{f.rule_name}: a firing without a subject index")
-                out.append((f.rule_name, f.index))
+            out.extend(engine.fire(sid, [dict(f) for f in task.sessions[sid]], task.gate))
     return out
 
 

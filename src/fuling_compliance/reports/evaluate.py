@@ -94,9 +94,10 @@ def build_report(rules: RuleSet, facts: FactSet, as_of: dt.datetime, outcomes: O
             **{("pass_" if k == "pass" else k): v for k, v in counts.items()},
         ))
         rows, ids = facts.rows(rule.subject), facts.ids(rule.subject)
+        view = _RuleView(rule)
         for item, index, status in _reported(c, outcomes, all_outcomes):
             record = Record(rule.subject, rows[index], ids[index])
-            findings.append(_finding(rule, record, item, status, as_of, normaliser, related))
+            findings.append(view.finding(record, item, status, as_of, normaliser, related))
     findings.sort(key=lambda f: (f.rule, f.supplier_id or "", f.subject.id, f.item or ""))
     return Report(
         as_of=as_of,
@@ -178,66 +179,94 @@ def _where_holds(where: Any, record: Record) -> bool:
     return True
 
 
-def _finding(
-    rule: Rule,
-    record: Record,
-    item: str | None,
-    status: str,
-    as_of: dt.datetime,
-    normaliser: Normaliser,
-    related_index: _RelatedIndex,
-) -> Finding:
-    partition = normaliser.partition(rule.subject, record)
-    supplier = None if partition == COMMISSION_PARTITION else partition
-    values: dict[str, Any] = {"id": record.record_id(), "as_of": as_of, "item": item,
-                              "supplier_id": supplier, "rule": rule.id, "clause": rule.clause}
-    kinds: dict[str, str] = {"item": "enum"}
-    for name, (kind, _) in field_kinds(rule.subject).items():
-        values[name] = normaliser.value(rule.subject, record, name)
-        kinds[name] = kind
-    for alias, rel in rule.related.items():
-        related = related_index.first(rule, alias, record, item)
-        for name, (kind, _) in field_kinds(rel.collection).items():
-            kinds[f"{alias}.{name}"] = kind
+class _RuleView:
+    """How one rule's findings are written: the values its message and evidence show,
+    worked out once per rule (a million-record district has tens of thousands of
+    findings)."""
+
+    def __init__(self, rule: Rule) -> None:
+        self.rule = rule
+        self.paths = rule_paths(rule)
+        self.templates = {lang: _template(getattr(rule.message, lang)) for lang in ("zh", "en")}
+        shown = {name for parts in self.templates.values() for name in parts[1::2]}
+        between = {f for b in rule.evidence.values() for f in b.fields}
+        wanted = set(self.paths) | shown | between
+        self.subject_fields: list[tuple[str, str]] = [
+            (n, k) for n, (k, _) in field_kinds(rule.subject).items() if n in wanted]
+        self.related_fields: dict[str, list[tuple[str, str]]] = {}
+        self.kinds: dict[str, str] = {"item": "enum"}
+        self.kinds.update(dict(self.subject_fields))
+        for alias, rel in rule.related.items():
+            fields: list[tuple[str, str]] = [
+                (n, k) for n, (k, _) in field_kinds(rel.collection).items()
+                if f"{alias}.{n}" in wanted]
+            self.related_fields[alias] = fields
+            self.kinds.update({f"{alias}.{n}": k for n, k in fields})
+        self.definite = {p for p in self.kinds if _definite_null(rule, p)}
+        self.unknown_candidates = [p for p in self.paths
+                                   if p != "as_of" and not _definite_null(rule, p)]
+        self.title = Message.model_construct(zh=rule.title.zh, en=rule.title.en)
+
+    def finding(self, record: Record, item: str | None, status: str, as_of: dt.datetime,
+                normaliser: Normaliser, related_index: _RelatedIndex) -> Finding:
+        rule = self.rule
+        partition = normaliser.partition(rule.subject, record)
+        supplier = None if partition == COMMISSION_PARTITION else partition
+        values: dict[str, Any] = {"id": record.record_id(), "as_of": as_of, "item": item,
+                                  "supplier_id": supplier, "rule": rule.id,
+                                  "clause": rule.clause}
+        for name, _ in self.subject_fields:
+            values[name] = normaliser.value(rule.subject, record, name)
+        for alias, fields in self.related_fields.items():
+            related = related_index.first(rule, alias, record, item)
             if related is not None:
-                values[f"{alias}.{name}"] = normaliser.value(rel.collection, related, name)
-    for name, param in rule.parameters.items():
-        values[name] = param.value
-    evidence: dict[str, Any] = {}
-    for path in rule_paths(rule):
-        evidence[path] = _json_value(values.get(path))
-    for name, between in rule.evidence.items():
-        a, b = (values.get(f) for f in between.fields)
-        values[name] = _between(between.unit, a, b, normaliser.calendar)
-        evidence[name] = values[name]
-    for name, param in rule.parameters.items():
-        evidence[name] = param.value
-    if status in ("fail", "insufficient_data"):
-        for path in kinds:
-            if values.get(path) is None and _definite_null(rule, path):
-                kinds[path] = "definite_null"
-        message = Message(zh=_fill(rule.message.zh, values, kinds, "zh"),
-                          en=_fill(rule.message.en, values, kinds, "en"))
-        if status == "insufficient_data":
-            unknown = [p for p in rule_paths(rule)
-                       if evidence.get(p) is None and p != "as_of"
-                       and not _definite_null(rule, p)]
-            message = Message(
+                collection = rule.related[alias].collection
+                for name, _ in fields:
+                    values[f"{alias}.{name}"] = normaliser.value(collection, related, name)
+        for name, param in rule.parameters.items():
+            values[name] = param.value
+        evidence: dict[str, Any] = {path: _json_value(values.get(path)) for path in self.paths}
+        for name, between in rule.evidence.items():
+            a, b = (values.get(f) for f in between.fields)
+            values[name] = evidence[name] = _between(between.unit, a, b, normaliser.calendar)
+        for name, param in rule.parameters.items():
+            evidence[name] = param.value
+        if status == "fail":
+            kinds = self._kinds(values)
+            message = Message.model_construct(zh=_fill(self.templates["zh"], values, kinds, "zh"),
+                                              en=_fill(self.templates["en"], values, kinds, "en"))
+        elif status == "insufficient_data":
+            unknown = [p for p in self.unknown_candidates if evidence.get(p) is None]
+            message = Message.model_construct(
                 zh=f"数据不足，无法判断“{rule.title.zh}”（未知：{'、'.join(unknown) or '—'}）",
                 en=f"Insufficient data to judge “{rule.title.en}” "
                    f"(unknown: {', '.join(unknown) or '—'})",
             )
-    else:
-        message = Message(zh=rule.title.zh, en=rule.title.en)
-    responsible = Party(type=rule.responsible,
-                        id=supplier if rule.responsible == "supplier" else "commission")
-    return Finding(
-        rule=rule.id, clause=rule.clause, status=status,  # type: ignore[arg-type]
-        severity=rule.severity, subject=Subject(type=SUBJECT_TYPES[rule.subject],
-                                                id=record.record_id()),
-        supplier_id=supplier, responsible=responsible, item=item, message=message,
-        evidence=evidence,
-    )
+        else:
+            message = self.title
+        responsible = Party.model_construct(
+            type=rule.responsible, id=supplier if rule.responsible == "supplier" else "commission")
+        return Finding.model_construct(
+            rule=rule.id, clause=rule.clause, status=status, severity=rule.severity,
+            subject=Subject.model_construct(type=SUBJECT_TYPES[rule.subject],
+                                            id=record.record_id()),
+            supplier_id=supplier, responsible=responsible, item=item, message=message,
+            evidence=evidence)
+
+    def _kinds(self, values: dict[str, Any]) -> dict[str, str]:
+        """Kinds for display: a definite null (an event not happened) reads "none yet"."""
+        if not self.definite:
+            return self.kinds
+        kinds = dict(self.kinds)
+        for path in self.definite:
+            if values.get(path) is None:
+                kinds[path] = "definite_null"
+        return kinds
+
+
+def _template(text: str) -> list[str]:
+    """A message template split into text and placeholder names: ``[text, name, text...]``."""
+    return PLACEHOLDER.split(text)
 
 
 def _between(unit: str, a: Any, b: Any, calendar: WorkingCalendar) -> Any:
@@ -293,7 +322,11 @@ def _display(value: Any, lang: str, kind: str | None = None) -> str:
     return str(value)
 
 
-def _fill(template: str, values: dict[str, Any], kinds: dict[str, str], lang: str) -> str:
-    return PLACEHOLDER.sub(
-        lambda m: _display(values.get(m.group(1)), lang, kinds.get(m.group(1))), template)
+def _fill(parts: list[str], values: dict[str, Any], kinds: dict[str, str], lang: str) -> str:
+    """A split template (:func:`_template`) with its placeholders' values shown."""
+    out = parts[:]
+    for i in range(1, len(parts), 2):
+        name = parts[i]
+        out[i] = _display(values.get(name), lang, kinds.get(name))
+    return "".join(out)
 
