@@ -10,26 +10,38 @@ The whole public API is here::
     print(report.to_json())
 
 Errors all derive from :class:`FulingError`; violations are findings, never exceptions.
+
+Each name is loaded on first use (PEP 562), so ``import fuling_compliance`` stays cheap.
 """
 
-from .engine.session import Change, Session
-from .errors import (
-    CalendarError,
-    EngineError,
-    FactsError,
-    FulingError,
-    InputError,
-    Problem,
-    RulesError,
-)
-from .facts.load import load_facts, load_facts_data
-from .facts.model import FactSet
-from .reports.evaluate import evaluate
-from .reports.report import Finding, Report
-from .rules.load import RuleSet, load_rules, validate_rule_files
-from .rules.model import Rule
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+
+#: public name -> the module (relative to this package) that defines it
+_WHERE: dict[str, str] = {
+    "CalendarError": ".errors",
+    "Change": ".engine.session",
+    "EngineError": ".errors",
+    "FactSet": ".facts.model",
+    "FactsError": ".errors",
+    "Finding": ".reports.report",
+    "FulingError": ".errors",
+    "InputError": ".errors",
+    "Problem": ".errors",
+    "Report": ".reports.report",
+    "Rule": ".rules.model",
+    "RuleSet": ".rules.load",
+    "RulesError": ".errors",
+    "Session": ".engine.session",
+    "evaluate": ".reports.evaluate",
+    "load_facts": ".facts.load",
+    "load_facts_data": ".facts.load",
+    "load_rules": ".rules.load",
+    "validate_rule_files": ".rules.load",
+}
 
 __all__ = [
     "CalendarError",
@@ -53,3 +65,40 @@ __all__ = [
     "load_rules",
     "validate_rule_files",
 ]
+
+if TYPE_CHECKING:
+    # what type checkers and IDEs see; at run time __getattr__ imports these on first use
+    from .engine.session import Change, Session
+    from .errors import (
+        CalendarError,
+        EngineError,
+        FactsError,
+        FulingError,
+        InputError,
+        Problem,
+        RulesError,
+    )
+    from .facts.load import load_facts, load_facts_data
+    from .facts.model import FactSet
+    from .reports.evaluate import evaluate
+    from .reports.report import Finding, Report
+    from .rules.load import RuleSet, load_rules, validate_rule_files
+    from .rules.model import Rule
+else:
+    # not seen by type checkers: a module __getattr__ would make every misspelt name Any
+
+    def __getattr__(name: str) -> Any:
+        """Import the module defining public ``name``, keep the value here, return it."""
+        try:
+            module = _WHERE[name]
+        except KeyError:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+        from importlib import import_module
+
+        value = getattr(import_module(module, __name__), name)
+        globals()[name] = value
+        return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

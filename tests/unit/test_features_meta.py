@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -67,7 +68,9 @@ def run_feature(tmp_path: Path, text: str) -> subprocess.CompletedProcess[str]:
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--rootdir",
          str(tmp_path), "-c", "/dev/null", str(tmp_path)],
         capture_output=True, text=True, timeout=120, cwd=str(tmp_path),
-        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+        # this checkout's package first, not whichever one is installed
+        env={"PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)]),
+             "PATH": "/usr/bin:/bin"})
 
 
 def test_a_swallowed_step_fails_the_scenario(tmp_path: Path) -> None:

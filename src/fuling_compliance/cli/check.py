@@ -5,16 +5,20 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from rich.table import Table
 
-from ..facts.load import load_facts
-from ..reports.evaluate import evaluate
-from ..reports.render import FORMATS, render
-from ..reports.report import SEVERITY_ORDER, Report
-from ..rules.load import load_rules
 from .common import console_err, console_out, lang_option, rules_option, write_output
+
+if TYPE_CHECKING:
+    from ..reports.report import Report
+
+#: the names of ``reports.render.FORMATS`` and of ``reports.report.SEVERITY_ORDER``, in
+#: their order, written out so that ``--help`` need not import the reports (a test
+#: checks that they agree)
+REPORT_FORMATS = ("json", "html", "markdown", "junit", "csv")
+SEVERITIES = ("info", "low", "medium", "high")
 
 _STATUS_ZH = {"fail": "不合规", "insufficient_data": "数据不足", "pass": "合规",
               "not_applicable": "不适用"}
@@ -35,11 +39,11 @@ def parse_as_of(_ctx: click.Context, _param: click.Parameter, value: str | None
 @rules_option
 @click.option("--as-of", callback=parse_as_of, help="Moment of judgement (ISO 8601); "
               "default: the facts' as_of, else now.")
-@click.option("--format", "fmt", type=click.Choice(["table", *FORMATS]), default="table",
+@click.option("--format", "fmt", type=click.Choice(["table", *REPORT_FORMATS]), default="table",
               show_default=True)
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the report to FILE instead of stdout.")
-@click.option("--fail-on", type=click.Choice(list(SEVERITY_ORDER)), default="low",
+@click.option("--fail-on", type=click.Choice(list(SEVERITIES)), default="low",
               show_default=True, help="Exit 1 if a failing finding has at least this severity.")
 @click.option("--all", "all_outcomes", is_flag=True, help="Include pass and not_applicable.")
 @click.option("--max-bytes", type=int, default=None, help="Size limit per fact file.")
@@ -52,6 +56,11 @@ def check(facts: tuple[Path, ...], rules_paths: tuple[Path, ...], as_of: dt.date
           fmt: str, output: Path | None, fail_on: str, all_outcomes: bool,
           max_bytes: int | None, jobs: int, dask_address: str | None, lang: str) -> None:
     """Check FACTS (YAML/JSON files, .xlsx workbooks, CSV folders). / 检查事实数据。"""
+    from ..facts.load import load_facts
+    from ..reports.evaluate import evaluate
+    from ..reports.render import render
+    from ..rules.load import load_rules
+
     ruleset = load_rules(list(rules_paths) or None)
     factset = load_facts(list(facts), max_bytes=max_bytes)
     for warning in factset.warnings:
@@ -74,6 +83,8 @@ def check(facts: tuple[Path, ...], rules_paths: tuple[Path, ...], as_of: dt.date
 
 def print_table(report: Report, lang: str) -> None:
     """The findings as a rich table, then the summary."""
+    from rich.table import Table
+
     zh = lang == "zh"
     table = Table(title=("检查结果" if zh else "Findings") + f" (as_of {report.as_of.isoformat()})")
     for zh_name, en_name in (("规则", "Rule"), ("条款", "Clause"), ("结论", "Status"),

@@ -1,25 +1,34 @@
-"""Shared pieces of the CLI: consoles, options, problem printing."""
+"""Shared pieces of the CLI: consoles, options, problem printing.
+
+Nothing here imports rich or the library's layers at import time: ``--help`` stays fast.
+"""
 
 from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.console import Console
 
-from ..errors import InputError
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from ..errors import InputError
 
 
 @cache
 def console_out() -> Console:
     """stdout console; markup off so user text is never read as formatting."""
+    from rich.console import Console
+
     return Console(markup=False, highlight=False, soft_wrap=True)
 
 
 @cache
 def console_err() -> Console:
+    from rich.console import Console
+
     return Console(stderr=True, markup=False, highlight=False, soft_wrap=True)
 
 

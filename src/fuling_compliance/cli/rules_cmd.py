@@ -6,9 +6,7 @@ import json
 from pathlib import Path
 
 import click
-from rich.table import Table
 
-from ..rules.load import load_rules
 from .common import console_out, lang_option, rules_option
 
 
@@ -19,6 +17,8 @@ from .common import console_out, lang_option, rules_option
               show_default=True)
 def rules(rules_paths: tuple[Path, ...], lang: str, fmt: str) -> None:
     """List the rules: id, clause, severity, title. / 列出规则。"""
+    from ..rules.load import load_rules
+
     ruleset = load_rules(list(rules_paths) or None)
     if fmt == "json":
         click.echo(json.dumps(
@@ -26,6 +26,8 @@ def rules(rules_paths: tuple[Path, ...], lang: str, fmt: str) -> None:
               "subject": r.subject, "title": {"zh": r.title.zh, "en": r.title.en}}
              for r in ruleset], ensure_ascii=False, indent=2))
         return
+    from rich.table import Table
+
     table = Table(title=f"{len(ruleset)} rules" if lang == "en" else f"共 {len(ruleset)} 条规则")
     for col in (("规则", "Rule"), ("条款", "Clause"), ("严重程度", "Severity"), ("标题", "Title")):
         table.add_column(col[0] if lang == "zh" else col[1])

@@ -16,10 +16,11 @@ from pathlib import Path
 
 import click
 
-from ..facts import tabular
-from ..facts.load import load_facts
-from ..facts.workbook import CSV_ENCODINGS, export, write_template
 from .common import console_err, lang_option
+
+#: ``facts.workbook.CSV_ENCODINGS``, written out so that ``--help`` need not import
+#: openpyxl (a test checks that they agree)
+CSV_ENCODINGS = ("utf-8-sig", "utf-8", "gb18030")
 
 
 class _CannotWrite(click.FileError):
@@ -51,6 +52,8 @@ def template(output: Path, force: bool, lang: str) -> None:
     One sheet per collection with headers 中文标签 (key), a guidance row, date and time
     formats and drop-down lists, and a 「说明」 sheet.
     """
+    from ..facts.workbook import write_template
+
     if output.suffix.lower() != ".xlsx":
         raise click.BadParameter("the template is an .xlsx file / 模板文件须以 .xlsx 结尾",
                                  param_hint="OUTPUT")
@@ -78,6 +81,10 @@ def export_cmd(facts: tuple[Path, ...], output: Path, encoding: str, force: bool
     FACTS may be YAML or JSON files, workbooks and CSV folders, mixed; they are checked
     as by ``check`` (any problem: nothing is written, exit 2).
     """
+    from ..facts import tabular
+    from ..facts.load import load_facts
+    from ..facts.workbook import export
+
     suffix = output.suffix.lower()
     if suffix in {".xls", ".xlsm", ".csv"}:
         raise click.BadParameter("write FILE.xlsx, or a folder for CSV files / "

@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.table import Table
 
 from ..errors import Problem
 from .check import parse_as_of
@@ -215,6 +214,8 @@ def coverage(rules_paths: tuple[Path, ...], features_dir: Path | None, fmt: str,
 
 
 def _print_coverage(result: Any, lang: str) -> None:
+    from rich.table import Table
+
     from ..reports.coverage import STATUS_LABELS
 
     zh = lang == "zh"
