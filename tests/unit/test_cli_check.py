@@ -62,3 +62,17 @@ def test_rules_lists_every_rule() -> None:
     code, out, _ = invoke("rules", "--format", "json")
     assert code == 0
     assert len(json.loads(out)) == 43
+
+
+def test_timings_name_every_phase_and_keep_the_exit_code(tmp_path: Path) -> None:
+    code, out, err = invoke("check", EXAMPLE, "--format", "json", "--timings")
+    assert code == 1 and json.loads(out)["format"] == "fuling-compliance/report/v1"
+    (line,) = [x for x in err.splitlines() if x.startswith("timings: ")]
+    times = json.loads(line.removeprefix("timings: "))
+    for name in ("rules", "parse", "validate", "normalise", "engine", "report", "render"):
+        assert times[name] >= 0, name
+    assert times["total"] >= max(v for k, v in times.items() if k != "total")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("suppliers: [{id: S1, utility: water}]\n", encoding="utf-8")
+    code, _, err = invoke("check", str(bad), "--timings")
+    assert code == 2 and "timings: " in err and "engine" not in err.split("timings: ")[1]

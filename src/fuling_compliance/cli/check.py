@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -51,17 +53,40 @@ def parse_as_of(_ctx: click.Context, _param: click.Parameter, value: str | None
               help="Processes evaluating rule chunks in parallel.")
 @click.option("--dask", "dask_address", metavar="ADDRESS",
               help="Run on a Dask scheduler (tcp://host:8786), or 'local' for a LocalCluster.")
+@click.option("--timings", is_flag=True,
+              help="Print the time of each phase to stderr as one JSON line (timings: {...}).")
 @lang_option
 def check(facts: tuple[Path, ...], rules_paths: tuple[Path, ...], as_of: dt.datetime | None,
           fmt: str, output: Path | None, fail_on: str, all_outcomes: bool,
-          max_bytes: int | None, jobs: int, dask_address: str | None, lang: str) -> None:
+          max_bytes: int | None, jobs: int, dask_address: str | None, timings: bool,
+          lang: str) -> None:
     """Check FACTS (YAML/JSON files, .xlsx workbooks, CSV folders). / 检查事实数据。"""
+    from ..timing import recording
+
+    with recording() as times:
+        start = time.perf_counter()
+        try:
+            _check(facts, rules_paths, as_of, fmt, output, fail_on, all_outcomes, max_bytes,
+                   jobs, dask_address, lang)
+        finally:
+            if timings:
+                times["total"] = time.perf_counter() - start
+                shown = {k: round(v, 3) for k, v in times.items()}
+                click.echo("timings: " + json.dumps(shown), err=True)
+
+
+def _check(facts: tuple[Path, ...], rules_paths: tuple[Path, ...], as_of: dt.datetime | None,
+           fmt: str, output: Path | None, fail_on: str, all_outcomes: bool,
+           max_bytes: int | None, jobs: int, dask_address: str | None, lang: str) -> None:
     from ..facts.load import load_facts
     from ..reports.evaluate import evaluate
     from ..reports.render import render
     from ..rules.load import load_rules
+    from ..timing import phase
 
-    ruleset = load_rules(list(rules_paths) or None)
+    with phase("rules"):
+        ruleset = load_rules(list(rules_paths) or None)
+        ruleset.compiled  # noqa: B018 - compiled once, here, so the phase says so
     factset = load_facts(list(facts), max_bytes=max_bytes)
     for warning in factset.warnings:
         console_err().print(f"warning: {warning}")
@@ -74,10 +99,11 @@ def check(facts: tuple[Path, ...], rules_paths: tuple[Path, ...], as_of: dt.date
             report = evaluate(ruleset, factset, as_of, all_outcomes=every, executor=executor)
     else:
         report = evaluate(ruleset, factset, as_of, all_outcomes=every, workers=jobs)
-    if fmt == "table":
-        print_table(report, lang)
-    else:
-        write_output(render(report, fmt, lang), output)
+    with phase("render"):
+        if fmt == "table":
+            print_table(report, lang)
+        else:
+            write_output(render(report, fmt, lang), output)
     sys.exit(1 if report.failing(fail_on) else 0)
 
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import multiprocessing
+import time
 from array import array
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -33,11 +34,13 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from .. import timing
 from ..calendar import CHONGQING, WorkingCalendar, local_date
 from ..errors import CalendarError, EngineError
 from ..facts.model import FactSet
 from ..rules.compile import CompiledRule, engine_fields, gate_fields
 from ..rules.model import ItemRef, Rule
+from ..timing import phase
 from .durable import EngineRun
 from .normalise import INDEX, Build, Normaliser
 
@@ -302,13 +305,19 @@ def _run_shards(chunk: _Chunk, shard_numbers: Iterable[int], facts: FactSet,
     numbers = {name: n for n, name in enumerate(chunk.definitions)}
     builders = _Builders(chunk, facts, normaliser)
     out: array[int] = array("q")
-    with _open(chunk) as engine:
+    clock = time.perf_counter
+    building = 0.0
+    with phase("engine"), _open(chunk) as engine:
         for n in shard_numbers:
-            shard = chunk.shards[n]
-            for name, index in engine.fire(f"s{n}", builders.shard_facts(shard),
+            start = clock()
+            shard_facts = builders.shard_facts(chunk.shards[n])
+            building += clock() - start
+            for name, index in engine.fire(f"s{n}", shard_facts,
                                            gate if chunk.gated else None):
                 out.append(numbers[name])
                 out.append(index)
+    timing.add("normalise", building)
+    timing.add("engine", -building)
     return out
 
 
@@ -427,7 +436,8 @@ def _run_forked(workers: int, prepared: list[_Chunk], facts: FactSet,
     _FORKED = (prepared, facts, normaliser, gate)
     try:
         context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        with phase("engine"), ProcessPoolExecutor(max_workers=workers,
+                                                  mp_context=context) as pool:
             for results in pool.map(_forked_work, work):
                 for c, data in results:
                     pairs: array[int] = array("q")

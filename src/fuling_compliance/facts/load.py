@@ -23,6 +23,7 @@ from typing import Any
 
 from ..calendar import CHONGQING
 from ..errors import FactsError, Problem
+from ..timing import phase
 from ..yaml_source import (
     Located,
     PosDict,
@@ -198,13 +199,22 @@ def load_sources(sources: list[Source]) -> FactSet:
     """Load fact documents (see the module docstring)."""
     state = _State(sources)
     for number, source in enumerate(sources):
-        data, problems = source.read()
+        with phase("parse"):
+            data, problems = source.read()
         state.problems.extend(problems)
         if data is None:
             continue
         if source.text is None:
             state.kept[number] = data  # positions travel with the data
-        _read_document(state, number, data)
+        with phase("validate"):
+            _read_document(state, number, data)
+    with phase("validate"):
+        return _checked(state)
+
+
+def _checked(state: _State) -> FactSet:
+    """The fact set, once integrity holds (or every problem, placed)."""
+    sources = state.sources
     ids = {c: derive_ids(c, state.rows[c]) for c in COLLECTIONS}
     for p in integrity.check(state.rows, ids):
         number, local = _origin(state, p.collection, p.index)
