@@ -32,6 +32,8 @@ from .errors import CalendarError, Problem
 from .yaml_source import PosDict, read_document
 
 _BASE = dt.date(2004, 1, 1)
+#: the last year a calendar file may add (working days are counted from 2004 on)
+LAST_YEAR = 2200
 _EPOCH_DAY = dt.date(1970, 1, 1)
 #: Chongqing time (UTC+08:00): the district's clock for dates and days
 CHONGQING = dt.timezone(dt.timedelta(hours=8), "Asia/Chongqing")
@@ -163,17 +165,26 @@ def _parse_year(
         problems.append(Problem(file=file, line=line, column=col, field=key, message=en,
                                 message_zh=zh, code="calendar"))
 
-    if not isinstance(data, PosDict) or not isinstance(data.get("year"), int):
+    if not isinstance(data, PosDict) or not isinstance(data.get("year"), int) \
+            or isinstance(data.get("year"), bool):
         bad("year", "a calendar file needs `year: <int>`", "日历文件需要 `year: <整数>`")
         return None
     year = int(data["year"])
+    if not _BASE.year <= year <= LAST_YEAR:
+        bad("year", f"year {year} is outside {_BASE.year} to {LAST_YEAR}",
+            f"年份 {year} 不在 {_BASE.year} 至 {LAST_YEAR} 之间")
+        return None
     for key in data:
         if key not in {"year", "holidays", "workdays", "source"}:
             bad(key, f"unknown key {key!r}", f"未知的键 {key!r}")
     sets: list[set[dt.date]] = []
     for key in ("holidays", "workdays"):
         days: set[dt.date] = set()
-        for value in data.get(key) or []:
+        listed = data.get(key) or []
+        if not isinstance(listed, list):
+            bad(key, f"{key} must be a list of dates", f"{key} 必须是日期列表")
+            listed = []
+        for value in listed:
             if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
                 bad(key, f"{key}: {value!r} is not a date", f"{key}：{value!r} 不是日期")
             elif value.year != year:

@@ -18,7 +18,9 @@ their place, never a traceback. Limits:
 
 * size: :data:`DEFAULT_MAX_BYTES` (256 MiB, a district-year of a million records fits)
   unless overridden (``max_bytes`` or the ``FULING_MAX_BYTES`` environment variable);
-  the file is read no further than the limit, so ``/dev/zero`` is refused at once;
+  the file is read no further than the limit, in chunks of 1 MiB, and a NUL byte (which
+  no YAML or JSON text holds) ends the reading at once: ``/dev/zero`` is refused in
+  microseconds;
 * nesting: :data:`MAX_DEPTH` (32) levels;
 * aliases: :data:`MAX_ALIASES` (100) alias uses per document and at most
   :data:`MAX_ALIAS_EXPANSION` (100,000) nodes added by expanding them — an alias bomb
@@ -39,6 +41,7 @@ import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from stat import S_ISREG
 from typing import Any
 
 import yaml
@@ -56,6 +59,7 @@ from yaml.events import (
 from .errors import Problem
 
 DEFAULT_MAX_BYTES = 256 * 1024 * 1024
+_CHUNK = 1 << 20
 MAX_DEPTH = 32
 MAX_ALIASES = 100
 MAX_ALIAS_EXPANSION = 100_000
@@ -115,13 +119,35 @@ def read_text(
     """A file's text (UTF-8, BOM allowed), read no further than the size limit."""
     name = str(path)
     limit = max_bytes if max_bytes is not None else max_bytes_default()
+    chunks: list[bytes] = []
+    size = 0
     try:
         with open(path, "rb") as handle:
-            raw = handle.read(limit + 1)
+            info = os.fstat(handle.fileno())
+            if info.st_size > limit and S_ISREG(info.st_mode):
+                size = info.st_size  # a regular file known to be too large: not read
+                chunks.append(b"")
+            while size <= limit:
+                chunk = handle.read(min(_CHUNK, limit + 1 - size))
+                if not chunk:
+                    break
+                if b"\0" in chunk:  # no YAML or JSON text holds one: /dev/zero, UTF-16, ...
+                    line = b"".join(chunks).count(b"\n") + chunk.count(b"\n", 0,
+                                                                    chunk.index(b"\0")) + 1
+                    return None, [Problem(
+                        file=name, line=line,
+                        message="not a text file: it holds a NUL byte (a binary file, or "
+                        "UTF-16 rather than UTF-8)",
+                        message_zh="不是文本文件：含有 NUL 字节"
+                        "（二进制文件，或 UTF-16 而非 UTF-8 编码）",
+                        code="encoding")]
+                chunks.append(chunk)
+                size += len(chunk)
     except OSError as exc:
-        return None, [Problem(file=name, message=f"cannot read: {exc.strerror}",
-                              message_zh=f"无法读取：{exc.strerror}", code="unreadable")]
-    if len(raw) > limit:
+        return None, [Problem(file=name, message=f"cannot read: {exc.strerror or exc}",
+                              message_zh=f"无法读取：{exc.strerror or exc}", code="unreadable")]
+    raw = b"".join(chunks)
+    if size > limit:
         return None, [Problem(
             file=name,
             message=f"file is larger than the limit of {limit} bytes "
@@ -173,6 +199,29 @@ def parse_text(
 
 
 # ----------------------------------------------------------------------------- JSON
+_ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def lone_surrogate(value: Any) -> str | None:
+    """The path (``a.b[2]``; ``""`` for the value itself) of the first text holding a
+    lone UTF-16 surrogate, which no UTF-8 text can; ``None`` when there is none."""
+    stack: list[tuple[Any, str]] = [(value, "")]
+    while stack:
+        item, path = stack.pop()
+        if isinstance(item, str):
+            if not item.isascii() and _SURROGATE.search(item):
+                return path
+        elif isinstance(item, Mapping):
+            for key, sub in item.items():
+                if isinstance(key, str) and not key.isascii() and _SURROGATE.search(key):
+                    return f"{path}.{key!a}" if path else f"{key!a}"
+                stack.append((sub, f"{path}.{key}" if path else str(key)))
+        elif isinstance(item, list | tuple):
+            stack.extend((sub, f"{path}[{i}]") for i, sub in enumerate(item))
+    return None
+
+
 class _Duplicate(Exception):
     pass
 
@@ -188,7 +237,16 @@ def _parse_json(text: str, name: str) -> tuple[Any, Problem | None]:
     """JSON by the C decoder; ``Problem(code="relocate")`` asks the YAML reader to place
     a problem the decoder cannot (a duplicate key, an integer too long for Python)."""
     try:
-        return json.loads(text, object_pairs_hook=_pairs), None
+        data = json.loads(text, object_pairs_hook=_pairs)
+        if _ESCAPED_SURROGATE.search(text):
+            where = lone_surrogate(data)
+            if where is not None:
+                return None, Problem(file=name, field=where or None, code="encoding",
+                                     message="text with a lone UTF-16 surrogate (a \\udXXX "
+                                     "escape without its pair) is not Unicode text",
+                                     message_zh="文本含有不成对的 UTF-16 代理项（\\udXXX 转义），"
+                                     "不是有效的 Unicode 文本")
+        return data, None
     except json.JSONDecodeError as exc:
         return None, Problem(file=name, line=exc.lineno, column=exc.colno,
                              message=f"JSON syntax: {exc.msg}",
@@ -284,6 +342,20 @@ def _construct_timestamp(text: str) -> dt.date | dt.datetime:
                        int(values["second"]), fraction, tzinfo=tzinfo)
 
 
+def _impossible_text(text: str, exc: Exception) -> tuple[str, str]:
+    """(en, zh) of a scalar that looks like a number or timestamp but cannot be one."""
+    shown = text if len(text) <= 40 else text[:37] + "..."
+    digits = sum(c.isdigit() for c in text)
+    if digits > 4000 and "integer" in str(exc):
+        return (f"an integer of {digits} digits is too long (at most 4300)",
+                f"整数有 {digits} 位，太长（最多 4300 位）")
+    if _TIMESTAMP_RE.fullmatch(text) or (text[:4].isdigit() and "-" in text) \
+            or "timestamp" in str(exc):
+        return (f"no such date or time: {shown!r} ({exc})",
+                f"不存在的日期或时间：{shown!r}")
+    return f"impossible value {shown!r}: {exc}", f"无效的取值 {shown!r}"
+
+
 def _resolve_plain(text: str) -> Any:
     """A plain (unquoted, untagged) scalar's value, by YAML 1.1's implicit types."""
     if not text:
@@ -371,7 +443,13 @@ class _Builder:
     def __init__(self, text: str, name: str, *, positions: bool,
                  wanted: Mapping[str, Collection[int]] | None = None,
                  offset: Pos = (0, 0)) -> None:
-        self._parser = _Parser(text)
+        try:
+            self._parser = _Parser(text)
+        except UnicodeError:  # a str with a lone surrogate: no UTF-8 file holds one
+            raise _Refused(Problem(file=name, code="encoding",
+                                   message="text with a lone UTF-16 surrogate is not Unicode",
+                                   message_zh="文本含有不成对的 UTF-16 代理项，不是有效的 Unicode "
+                                   "文本")) from None
         self._name = name
         self._positions = positions
         self._wanted = wanted
@@ -437,8 +515,8 @@ class _Builder:
                                f"YAML tag {event.tag!r} is not allowed",
                                f"不允许使用 YAML 标签 {event.tag!r}") from None
         except (ValueError, OverflowError) as exc:
-            raise self._refuse(event.start_mark, "value", f"impossible value: {exc}",
-                               f"无效的取值：{exc}") from None
+            en, zh = _impossible_text(event.value, exc)
+            raise self._refuse(event.start_mark, "value", en, zh) from None
 
     def _node(self, event: Any, depth: int) -> Any:
         """Build the node starting at ``event`` (iteratively, with an explicit stack)."""
@@ -644,7 +722,7 @@ def locate(text: str, name: str, wanted: Mapping[str, Collection[int]], *,
             return located
     try:
         data = _Builder(text, name, positions=False, wanted=wanted).document()
-    except _Refused:
+    except (_Refused, UnicodeError):
         return Located(_pos_dict((1, 1)), {})
     top = data if isinstance(data, PosDict) else _pos_dict((1, 1))
     records: dict[tuple[str, int], PosDict] = {}

@@ -294,7 +294,7 @@ def test_explain_command(edge_file: Path) -> None:
 ])
 def test_explain_command_refuses_what_is_not_there(edge_file: Path, args: list[str],
                                                   words: str) -> None:
-    result = CliRunner().invoke(app, ["explain", str(edge_file), *args])
+    result = CliRunner().invoke(app, ["explain", str(edge_file), *args, "--lang", "en"])
     assert result.exit_code == 2
     assert words in result.stderr
     assert "Traceback" not in result.output

@@ -203,11 +203,11 @@ def test_validate_command_exit_codes_and_output(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text(VALID.replace("severity: medium", "severity: hihg"), encoding="utf-8")
     result = runner.invoke(app, ["validate", str(bad), "--lang", "en"])
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # rule files with problems are rejected input
     assert result.stdout.splitlines() == [
         f"{bad}:10:5: [VIS-02].severity: 'hihg' is not allowed: use one of high, medium, low, "
         "info (did you mean 'high'?)"]
-    assert "1 problem(s) found" in result.stderr
+    assert "1 problem found" in result.stderr
 
     result = runner.invoke(app, ["validate", str(bad), "--format", "json"])
     assert json.loads(result.stdout)[0]["line"] == 10

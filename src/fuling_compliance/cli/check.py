@@ -11,9 +11,22 @@ from typing import TYPE_CHECKING
 
 import click
 
-from .common import console_err, console_out, lang_option, rules_option, write_output
+from .common import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    PIPE_WIDTH,
+    CannotWrite,
+    console_err,
+    console_out,
+    lang_option,
+    max_bytes_option,
+    rules_option,
+    write_output,
+)
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from ..reports.report import Report
 
 #: the names of ``reports.render.FORMATS`` and of ``reports.report.SEVERITY_ORDER``, in
@@ -30,13 +43,18 @@ def parse_as_of(_ctx: click.Context, _param: click.Parameter, value: str | None
                 ) -> dt.datetime | None:
     if value is None:
         return None
+    from ..facts.validate import parse_datetime
+
     try:
-        return dt.datetime.fromisoformat(value)
+        return parse_datetime(value)
     except ValueError as exc:
-        raise click.BadParameter(f"not an ISO 8601 datetime: {value!r}") from exc
+        raise click.BadParameter(f"{exc} / 不是有效的日期时间：{value!r}") from exc
 
 
-@click.command("check")
+@click.command("check", epilog="Exit codes: 0 no failing finding at or above --fail-on; "
+               "1 failing findings at or above --fail-on; 2 input rejected (facts, rules, "
+               "calendars or arguments; every problem located); 3 internal error, e.g. the "
+               "rule engine crashed (--debug shows the traceback).")
 @click.argument("facts", nargs=-1, required=True, type=click.Path(path_type=Path))
 @rules_option
 @click.option("--as-of", callback=parse_as_of, help="Moment of judgement (ISO 8601); "
@@ -48,7 +66,7 @@ def parse_as_of(_ctx: click.Context, _param: click.Parameter, value: str | None
 @click.option("--fail-on", type=click.Choice(list(SEVERITIES)), default="low",
               show_default=True, help="Exit 1 if a failing finding has at least this severity.")
 @click.option("--all", "all_outcomes", is_flag=True, help="Include pass and not_applicable.")
-@click.option("--max-bytes", type=int, default=None, help="Size limit per fact file.")
+@max_bytes_option
 @click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True,
               help="Processes evaluating rule chunks in parallel.")
 @click.option("--dask", "dask_address", metavar="ADDRESS",
@@ -98,16 +116,33 @@ def _check(facts: tuple[Path, ...], rules_paths: tuple[Path, ...], as_of: dt.dat
         with dask_executor(None if dask_address == "local" else dask_address) as executor:
             report = evaluate(ruleset, factset, as_of, all_outcomes=every, executor=executor)
     else:
-        report = evaluate(ruleset, factset, as_of, all_outcomes=every, workers=jobs)
+        # the engine runs in a child process: a crash of its C extension is exit 3
+        report = evaluate(ruleset, factset, as_of, all_outcomes=every, workers=jobs,
+                          isolated=True)
     with phase("render"):
-        if fmt == "table":
-            print_table(report, lang)
-        else:
+        if fmt != "table":
             write_output(render(report, fmt, lang), output)
-    sys.exit(1 if report.failing(fail_on) else 0)
+        elif output is None:
+            print_table(report, lang, console_out())
+        else:
+            write_table(report, lang, output)
+    sys.exit(EXIT_FINDINGS if report.failing(fail_on) else EXIT_OK)
 
 
-def print_table(report: Report, lang: str) -> None:
+def write_table(report: Report, lang: str, output: Path) -> None:
+    """The table into the file ``output`` (plain text, rows never wrapped)."""
+    from rich.console import Console
+
+    try:
+        with output.open("w", encoding="utf-8") as handle:
+            console = Console(file=handle, markup=False, highlight=False, soft_wrap=True,
+                              width=PIPE_WIDTH, color_system=None, force_terminal=False)
+            print_table(report, lang, console)
+    except OSError as exc:
+        raise CannotWrite(str(output), hint=exc.strerror or str(exc)) from exc
+
+
+def print_table(report: Report, lang: str, out: Console) -> None:
     """The findings as a rich table, then the summary."""
     from rich.table import Table
 
@@ -121,7 +156,6 @@ def print_table(report: Report, lang: str) -> None:
         subject = f"{f.subject.type} {f.subject.id}" + (f" [{f.item}]" if f.item else "")
         table.add_row(f.rule, f.clause, _STATUS_ZH[f.status] if zh else f.status, f.severity,
                       f.supplier_id or "—", subject, f.message.zh if zh else f.message.en)
-    out = console_out()
     out.print(table)
     s = report.summary
     if zh:

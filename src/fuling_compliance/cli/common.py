@@ -11,6 +11,16 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+#: exit codes (see :mod:`fuling_compliance.cli`)
+EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+
+#: what each command's ``--help`` says about its exit codes
+EXITS_PLAIN = ("Exit codes: 0 success; 2 input rejected (every problem located); "
+               "3 internal error (--debug shows the traceback).")
+
+#: width of piped or redirected output: no wrapping of table rows at 80 columns
+PIPE_WIDTH = 10_000
+
 if TYPE_CHECKING:
     from rich.console import Console
 
@@ -20,9 +30,13 @@ if TYPE_CHECKING:
 @cache
 def console_out() -> Console:
     """stdout console; markup off so user text is never read as formatting."""
+    import sys
+
     from rich.console import Console
 
-    return Console(markup=False, highlight=False, soft_wrap=True)
+    piped = not (hasattr(sys.stdout, "isatty") and sys.stdout.isatty())
+    return Console(markup=False, highlight=False, soft_wrap=True,
+                   width=PIPE_WIDTH if piped else None)
 
 
 @cache
@@ -35,8 +49,9 @@ def console_err() -> Console:
 def print_problems(exc: InputError, lang: str = "zh") -> None:
     """Every problem of a rejected input, one per line, with its place."""
     err = console_err()
-    head = "输入被拒绝" if lang == "zh" else "input rejected"
-    err.print(f"{head}: {len(exc.problems)} problem(s)")
+    n = len(exc.problems)
+    err.print(f"输入被拒绝：{n} 个问题" if lang == "zh" else
+              f"input rejected: {n} problem{'s' if n != 1 else ''}")
     for problem in exc.problems:
         err.print("  " + problem.render(lang))
 
@@ -57,8 +72,24 @@ def rules_option(f: Any) -> Any:
                         help="Rule files or folders (default: the bundled rules).")(f)
 
 
+class CannotWrite(click.FileError):
+    """OUTPUT cannot be written: exit 2, like any rejected input."""
+
+    exit_code = EXIT_INPUT
+
+
 def write_output(text: str, output: Path | None) -> None:
+    """``text`` to stdout, or to the file ``output`` (exit 2 when it cannot be written)."""
     if output is None:
         click.echo(text)
-    else:
+        return
+    try:
         output.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise CannotWrite(str(output), hint=exc.strerror or str(exc)) from exc
+
+
+def max_bytes_option(f: Any) -> Any:
+    return click.option("--max-bytes", type=click.IntRange(min=0), default=None,
+                        help="Size limit per fact file in bytes (default: FULING_MAX_BYTES, "
+                        "else 256 MiB).")(f)

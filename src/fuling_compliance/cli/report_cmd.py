@@ -8,7 +8,15 @@ from pathlib import Path
 import click
 
 from .check import parse_as_of
-from .common import console_err, lang_option, rules_option, write_output
+from .common import (
+    EXIT_INPUT,
+    EXITS_PLAIN,
+    console_err,
+    lang_option,
+    max_bytes_option,
+    rules_option,
+    write_output,
+)
 
 ASSESS_FORMATS = ("html", "markdown", "json")
 
@@ -25,7 +33,7 @@ def _period(_ctx: click.Context, _param: click.Parameter, value: str | None) -> 
     return value
 
 
-@click.command("assess")
+@click.command("assess", epilog=EXITS_PLAIN)
 @click.argument("facts", nargs=-1, required=True, type=click.Path(path_type=Path))
 @rules_option
 @click.option("--policy", "policy_path", type=click.Path(exists=True, dir_okay=False,
@@ -38,8 +46,9 @@ def _period(_ctx: click.Context, _param: click.Parameter, value: str | None) -> 
 @click.option("--format", "fmt", type=click.Choice(ASSESS_FORMATS), default="html",
               show_default=True)
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the assessment to FILE instead of stdout.")
-@click.option("--max-bytes", type=int, default=None, help="Size limit per fact file.")
+              help="Write the assessment to FILE (HTML is never written to a terminal: "
+              "give --output FILE, or redirect stdout).")
+@max_bytes_option
 @lang_option
 def assess_command(facts: tuple[Path, ...], rules_paths: tuple[Path, ...],
                    policy_path: Path | None, as_of: dt.datetime | None,
@@ -50,8 +59,17 @@ def assess_command(facts: tuple[Path, ...], rules_paths: tuple[Path, ...],
     评估各供电供气企业：考核评分、排名、表彰候选和整改事项（第 6.2 条、第七条）。
 
     Every outcome is evaluated (pass and not_applicable included). Exit code 0 when
-    the assessment was produced, 2 when an input was rejected.
+    the assessment was produced, 2 when an input was rejected. The HTML report (about
+    1 MB) goes to --output FILE or to redirected stdout, never to a terminal.
     """
+    import sys
+
+    if fmt == "html" and output is None and sys.stdout.isatty():
+        raise _HtmlToTerminal(
+            "HTML 报告不输出到终端：请用 --output report.html 写入文件（或重定向 > report.html），"
+            "或用 --format markdown|json" if lang == "zh" else
+            "the HTML report is not written to a terminal: give --output report.html (or "
+            "redirect: > report.html), or use --format markdown|json")
     from ..facts.load import load_facts
     from ..reports.assess import assess, load_policy, parse_period
     from ..reports.evaluate import evaluate
@@ -63,7 +81,7 @@ def assess_command(facts: tuple[Path, ...], rules_paths: tuple[Path, ...],
     err = console_err()
     for warning in factset.warnings:
         err.print(f"warning: {warning}")
-    report = evaluate(ruleset, factset, as_of, all_outcomes=True)
+    report = evaluate(ruleset, factset, as_of, all_outcomes=True, isolated=True)
     assessment = assess(report, factset, policy, families=ruleset.families,
                         period=parse_period(period) if period else None)
     if fmt == "json":
@@ -85,6 +103,10 @@ def assess_command(facts: tuple[Path, ...], rules_paths: tuple[Path, ...],
         err.print(f"{'已写入' if zh else 'wrote'} {output}: "
                   f"{'排名' if zh else 'ranking'} {ranking}; "
                   f"{'表彰候选' if zh else 'commendation candidates'} {candidates}")
+
+
+class _HtmlToTerminal(click.UsageError):
+    exit_code = EXIT_INPUT
 
 
 COMMANDS = [assess_command]

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import click
 
-from .common import console_out, lang_option, rules_option
+from .common import EXITS_PLAIN, console_out, lang_option, rules_option
 
 
-@click.command("rules")
+@click.command("rules", epilog=EXITS_PLAIN)
 @rules_option
 @lang_option
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",

@@ -16,21 +16,15 @@ from pathlib import Path
 
 import click
 
-from .common import console_err, lang_option
+from .common import EXITS_PLAIN, CannotWrite, console_err, lang_option, max_bytes_option
 
 #: ``facts.workbook.CSV_ENCODINGS``, written out so that ``--help`` need not import
 #: openpyxl (a test checks that they agree)
 CSV_ENCODINGS = ("utf-8-sig", "utf-8", "gb18030")
 
 
-class _CannotWrite(click.FileError):
-    """OUTPUT cannot be written: exit 2, like any rejected input."""
-
-    exit_code = 2
-
-
 def _cannot_write(output: Path, exc: OSError) -> click.FileError:
-    return _CannotWrite(str(output), hint=exc.strerror or str(exc))
+    return CannotWrite(str(output), hint=exc.strerror or str(exc))
 
 
 def _refuse_existing(output: Path, force: bool) -> None:
@@ -42,7 +36,7 @@ def _refuse_existing(output: Path, force: bool) -> None:
                              param_hint="OUTPUT")
 
 
-@click.command("template")
+@click.command("template", epilog=EXITS_PLAIN)
 @click.argument("output", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--force", is_flag=True, help="Overwrite OUTPUT if it exists.")
 @lang_option
@@ -65,14 +59,14 @@ def template(output: Path, force: bool, lang: str) -> None:
     console_err().print(f"已写入模板 {output}" if lang == "zh" else f"template written: {output}")
 
 
-@click.command("export")
+@click.command("export", epilog=EXITS_PLAIN)
 @click.argument("facts", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--output", "-o", required=True, type=click.Path(path_type=Path),
               help="FILE.xlsx for a workbook, else a folder of CSV files.")
 @click.option("--encoding", type=click.Choice(CSV_ENCODINGS), default="utf-8-sig",
               show_default=True, help="Encoding of CSV files (utf-8-sig: UTF-8 with BOM).")
 @click.option("--force", is_flag=True, help="Overwrite OUTPUT if it exists.")
-@click.option("--max-bytes", type=int, default=None, help="Size limit per fact file.")
+@max_bytes_option
 @lang_option
 def export_cmd(facts: tuple[Path, ...], output: Path, encoding: str, force: bool,
                max_bytes: int | None, lang: str) -> None:

@@ -3,16 +3,17 @@
 =========  ==================================================================  ==========
 command    does                                                                exit codes
 =========  ==================================================================  ==========
-validate   checks rule files without facts; every problem at file:line:column  0 / 1 / 2
-schema     prints the JSON Schema of rule files, fact files or the report      0 / 2
-explain    one rule for one subject, condition by condition, with its values   0 / 2
-coverage   clauses → rules → scenarios; gaps; ``--fail-under PCT`` for CI      0 / 1 / 2
-docs       writes the rule book (Markdown and HTML); ``--check`` for CI        0 / 1 / 2
+validate   checks rule files without facts; every problem at file:line:column  0 / 2 / 3
+schema     prints the JSON Schema of rule files, fact files or the report      0 / 2 / 3
+explain    one rule for one subject, condition by condition, with its values   0 / 2 / 3
+coverage   clauses → rules → scenarios; gaps; ``--fail-under PCT`` for CI      0 / 1 / 2 / 3
+docs       writes the rule book (Markdown and HTML); ``--check`` for CI        0 / 1 / 2 / 3
 =========  ==================================================================  ==========
 
-0: clean; 1: problems found (invalid rules, coverage below the floor, stale docs);
-2: unusable input (a path that does not exist, a file that is not a rule file at all,
-an unknown rule or subject). Results go to stdout, messages to stderr.
+0: clean; 1: findings — coverage below the floor, a stale rule book (nothing else);
+2: input rejected — a rule file with any problem (``validate``), a path that does not
+exist, no feature files for ``coverage``, an unknown rule or subject; 3: internal
+error. Results go to stdout, messages to stderr.
 """
 
 from __future__ import annotations
@@ -27,14 +28,22 @@ import click
 
 from ..errors import Problem
 from .check import parse_as_of
-from .common import console_err, console_out, lang_option, rules_option, write_output
-
-#: problem codes that mean the input could not be used at all (exit 2, not 1)
-UNUSABLE = frozenset({"unreadable", "encoding", "too_large", "no_rules", "not_mapping"})
+from .common import (
+    EXIT_FINDINGS,
+    EXIT_INPUT,
+    EXITS_PLAIN,
+    console_err,
+    console_out,
+    lang_option,
+    max_bytes_option,
+    rules_option,
+    write_output,
+)
 
 
 # ----------------------------------------------------------------------------- validate
-@click.command("validate")
+@click.command("validate", epilog="Exit codes: 0 no problem; 2 a rule file has problems "
+               "(each listed with its place); 3 internal error (--debug shows the traceback).")
 @click.argument("rules", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="text: one problem a line; json: a list of problems.")
@@ -42,8 +51,8 @@ UNUSABLE = frozenset({"unreadable", "encoding", "too_large", "no_rules", "not_ma
 def validate(rules: tuple[Path, ...], fmt: str, lang: str) -> None:
     """Check RULES (files or folders; default: the bundled rules) without any facts.
 
-    Every problem at once, as file:line:column and a sentence. Exit 0 clean, 1 problems
-    found, 2 unusable input.
+    Every problem at once, as file:line:column and a sentence: rule files with problems
+    are rejected input (exit 2), as ``check --rules`` would reject them.
 
     检查规则文件（不需要事实数据），一次列出全部问题及其位置。
     """
@@ -63,9 +72,10 @@ def validate(rules: tuple[Path, ...], fmt: str, lang: str) -> None:
         err.print(f"{files} 个规则文件，没有发现问题" if lang == "zh" else
                   f"{files} rule file(s), no problems found")
         sys.exit(0)
-    err.print(f"{files} 个规则文件，发现 {len(problems)} 个问题" if lang == "zh" else
-              f"{files} rule file(s), {len(problems)} problem(s) found")
-    sys.exit(2 if any(p.code in UNUSABLE for p in problems) else 1)
+    n = len(problems)
+    err.print(f"{files} 个规则文件，发现 {n} 个问题" if lang == "zh" else
+              f"{files} rule file(s), {n} problem{'s' if n != 1 else ''} found")
+    sys.exit(EXIT_INPUT)
 
 
 def _problem_json(problem: Problem) -> dict[str, Any]:
@@ -75,7 +85,7 @@ def _problem_json(problem: Problem) -> dict[str, Any]:
 
 
 # ----------------------------------------------------------------------------- schema
-@click.command("schema")
+@click.command("schema", epilog=EXITS_PLAIN)
 @click.argument("name", type=click.Choice(["rules", "facts", "report"]))
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the schema to FILE instead of stdout.")
@@ -94,7 +104,7 @@ def schema(name: str, output: Path | None) -> None:
 
 
 # ----------------------------------------------------------------------------- explain
-@click.command("explain")
+@click.command("explain", epilog=EXITS_PLAIN)
 @click.argument("facts", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--rule", "rule_id", required=True, help="Rule id, e.g. VIS-02.")
 @click.option("--subject", "subject_id", required=True,
@@ -105,7 +115,7 @@ def schema(name: str, output: Path | None) -> None:
               "default: the facts' as_of, else now.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
-@click.option("--max-bytes", type=int, default=None, help="Size limit per fact file.")
+@max_bytes_option
 @lang_option
 def explain(facts: tuple[Path, ...], rule_id: str, subject_id: str, item: str | None,
             rules_paths: tuple[Path, ...], as_of: dt.datetime | None, fmt: str,
@@ -117,27 +127,40 @@ def explain(facts: tuple[Path, ...], rule_id: str, subject_id: str, item: str | 
 
     逐条说明某条规则对某个对象的结论及其依据。
     """
+    from ..facts.labels import COLLECTION_LABELS
     from ..facts.load import load_facts
     from ..reports.explain import explain as explain_one
     from ..rules.load import load_rules
     from ..rules.schema import suggest
 
+    zh = lang == "zh"
     ruleset = load_rules(list(rules_paths) or None)
     ids = [r.id for r in ruleset]
     if rule_id not in ids:
         guess = suggest(rule_id, ids)
-        raise click.UsageError(f"no rule {rule_id!r}" + (f" (did you mean {guess}?)" if guess
-                                                          else "") + f"; rules: {', '.join(ids)}")
+        raise click.UsageError(
+            f"没有规则 {rule_id!r}" + (f"（是否应为 {guess}？）" if guess else "")
+            + f"；现有规则：{'、'.join(ids)}" if zh else
+            f"no rule {rule_id!r}" + (f" (did you mean {guess}?)" if guess else "")
+            + f"; rules: {', '.join(ids)}")
     rule = ruleset.get(rule_id)
     if item is not None and item not in (rule.items or []):
-        raise click.UsageError(f"{rule_id} has no item {item!r}" + (
-            f"; its items: {', '.join(rule.items)}" if rule.items else
-            " (it is not an item-by-item rule)"))
+        raise click.UsageError(
+            (f"{rule_id} 没有事项 {item!r}" + (f"；它的事项：{'、'.join(rule.items)}"
+                                              if rule.items else "（它不是逐项判断的规则）"))
+            if zh else
+            (f"{rule_id} has no item {item!r}" + (f"; its items: {', '.join(rule.items)}"
+                                                  if rule.items else
+                                                  " (it is not an item-by-item rule)")))
     factset = load_facts(list(facts), max_bytes=max_bytes)
     subjects = [r.record_id() for r in factset.records(rule.subject)]
     if subject_id not in subjects:
         guess = suggest(subject_id, subjects)
+        label = COLLECTION_LABELS.get(rule.subject, rule.subject)
         raise click.UsageError(
+            f"事实数据中没有{label}记录 {subject_id!r}"
+            + (f"（是否应为 {guess}？）" if guess else "")
+            + f"；{rule_id} 判断的是{label}（事实数据中有 {len(subjects)} 条）" if zh else
             f"no {rule.subject} record {subject_id!r} in the facts"
             + (f" (did you mean {guess}?)" if guess else "")
             + f"; {rule_id} judges {rule.subject} ({len(subjects)} in the facts)")
@@ -155,6 +178,8 @@ def explain(facts: tuple[Path, ...], rule_id: str, subject_id: str, item: str | 
     for e in explanations:
         if not e.agrees:
             console_err().print(
+                f"警告：{rule_id}/{subject_id} 的逐条推演得出 {e.walk.outcome}，规则引擎得出 "
+                f"{e.engine_outcome}：请报告此问题" if zh else
                 f"warning: the explanation of {rule_id}/{subject_id} reaches {e.walk.outcome}, "
                 f"the engine {e.engine_outcome}: please report this")
 
@@ -167,18 +192,34 @@ def _features_option(f: Any) -> Any:
                         "repository's).")(f)
 
 
-def _scenarios(features_dir: Path | None, lang: str) -> list[Any]:
+def _scenarios(features_dir: Path | None, lang: str, *, required: bool = False) -> list[Any]:
+    """The scenarios of the feature files; with ``required``, none found is exit 2."""
     from ..reports.coverage import default_features_dir, scan_features
 
     folder = features_dir or default_features_dir()
-    if not folder.is_dir():
+    if not required and not folder.is_dir():
         console_err().print(f"警告：找不到场景目录 {folder}，按没有场景计算" if lang == "zh" else
                             f"warning: no features folder {folder}; counting no scenarios")
         return []
+    if not folder.is_dir() or not any(folder.glob("*.feature")):
+        # counting no scenarios would report 0 % and look like a result: refuse instead
+        raise _NoFeatures(
+            f"找不到场景文件：{folder} 中没有 .feature 文件（例如从 wheel 安装时不含场景）；"
+            "请在仓库根目录运行，或用 --features 指定场景目录" if lang == "zh" else
+            f"no feature files: {folder} has no .feature files (a wheel install does not "
+            "include them); run from the repository's root or give --features DIR")
     return scan_features(folder)
 
 
-@click.command("coverage")
+class _NoFeatures(click.ClickException):
+    """No scenarios to count: the input is missing (exit 2), not a coverage of 0 %."""
+
+    exit_code = EXIT_INPUT
+
+
+@click.command("coverage", epilog="Exit codes: 0 success; 1 clause coverage below "
+               "--fail-under; 2 input rejected (no feature files found, rule files with "
+               "problems); 3 internal error (--debug shows the traceback).")
 @rules_option
 @_features_option
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
@@ -201,7 +242,7 @@ def coverage(rules_paths: tuple[Path, ...], features_dir: Path | None, fmt: str,
     from ..rules.load import load_rules
 
     ruleset = load_rules(list(rules_paths) or None)
-    result = build(ruleset, _scenarios(features_dir, lang))
+    result = build(ruleset, _scenarios(features_dir, lang, required=True))
     if fmt == "json":
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -210,7 +251,7 @@ def coverage(rules_paths: tuple[Path, ...], features_dir: Path | None, fmt: str,
         console_err().print(
             f"条款覆盖率 {result.percent}% 低于要求的 {fail_under}%" if lang == "zh" else
             f"clause coverage {result.percent}% is below the required {fail_under}%")
-        sys.exit(1)
+        sys.exit(EXIT_FINDINGS)
 
 
 def _print_coverage(result: Any, lang: str) -> None:
@@ -263,7 +304,9 @@ def _print_coverage(result: Any, lang: str) -> None:
 
 
 # ----------------------------------------------------------------------------- docs
-@click.command("docs")
+@click.command("docs", epilog="Exit codes: 0 written (or up to date with --check); 1 stale "
+               "(--check); 2 input rejected (rule files with problems); 3 internal error "
+               "(--debug shows the traceback).")
 @rules_option
 @_features_option
 @click.option("--output", type=click.Path(file_okay=False, path_type=Path),
@@ -295,7 +338,7 @@ def docs(rules_paths: tuple[Path, ...], features_dir: Path | None, output: Path,
                       "请运行 fuling-compliance docs" if lang == "zh" else
                       f"the rule book in {output} is stale: {', '.join(stale)}; "
                       "run fuling-compliance docs")
-            sys.exit(1)
+            sys.exit(EXIT_FINDINGS)
         err.print(f"规则手册是最新的（{output}）" if lang == "zh" else
                   f"the rule book in {output} is up to date")
         return

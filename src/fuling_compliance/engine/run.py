@@ -31,13 +31,15 @@ from array import array
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from .. import timing
 from ..calendar import CHONGQING, WorkingCalendar, local_date
-from ..errors import CalendarError, EngineError
+from ..errors import CalendarError, EngineError, InputError, Problem
 from ..facts.model import FactSet
+from ..facts.validate import parse_datetime
 from ..rules.compile import CompiledRule, engine_fields, gate_fields
 from ..rules.model import ItemRef, Rule
 from ..timing import phase
@@ -58,10 +60,22 @@ MAX_DEFINITIONS_PER_RULESET = 200
 
 
 def resolve_as_of(as_of: dt.datetime | str | None, facts: FactSet) -> dt.datetime:
-    """The moment of judgement: the argument, else the fact set's, else now (Chongqing)."""
-    if isinstance(as_of, str):
-        as_of = dt.datetime.fromisoformat(as_of)
-    value = as_of or facts.as_of or dt.datetime.now(CHONGQING).replace(microsecond=0)
+    """The moment of judgement: the argument, else the fact set's, else now (Chongqing).
+
+    An argument is read as a fact file's ``as_of`` is; one that is not a datetime, or
+    outside the range of dates, is an :class:`~fuling_compliance.errors.InputError`.
+    """
+    if as_of is not None:
+        try:
+            if not isinstance(as_of, dt.datetime | str):
+                raise ValueError(f"got {type(as_of).__name__} {as_of!r:.40}")
+            return parse_datetime(as_of)
+        except ValueError as exc:
+            raise InputError("as_of rejected", [Problem(
+                file="<as_of>", field="as_of", code="type",
+                message=f"as_of must be a date and time YYYY-MM-DD HH:MM[:SS][±HH:MM]: {exc}",
+                message_zh=f"as_of 必须是日期时间 YYYY-MM-DD HH:MM[:SS][±HH:MM]：{exc}")]) from None
+    value = facts.as_of or dt.datetime.now(CHONGQING).replace(microsecond=0)
     return value if value.tzinfo else value.replace(tzinfo=CHONGQING)
 
 
@@ -443,5 +457,9 @@ def _run_forked(workers: int, prepared: list[_Chunk], facts: FactSet,
                     pairs: array[int] = array("q")
                     pairs.frombytes(data)
                     _merge(prepared[c], pairs, outcomes)
+    except BrokenProcessPool as exc:
+        raise EngineError("the rule engine crashed: a worker process died (--jobs); nothing "
+                          "was reported. The input may hold something durable_rules cannot "
+                          "handle (see the limits in the README)") from exc
     finally:
         _FORKED = None

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..calendar import CHONGQING
 from ..errors import FactsError, Problem
 from ..timing import phase
 from ..yaml_source import (
@@ -30,12 +30,13 @@ from ..yaml_source import (
     PosList,
     is_json,
     locate,
+    lone_surrogate,
     parse_text,
     read_text,
 )
 from . import integrity
 from .model import COLLECTIONS, FORMAT, FactSet, derive_ids, field_specs
-from .validate import FieldError, validator
+from .validate import FieldError, parse_datetime, validator
 
 _TOP_KEYS = {"format", "as_of", *COLLECTIONS}
 
@@ -133,6 +134,8 @@ def _json_default(value: Any) -> Any:
 
 
 _JSON_SCALARS = (str, int, float, bool, type(None), dt.date, dt.time)
+#: Python refuses to print an integer of more than 4300 digits (about 14,284 bits)
+_MAX_INT_BITS = 14_000
 
 
 def _not_json_data(label: str, doc: Any) -> Iterable[Problem]:
@@ -142,7 +145,7 @@ def _not_json_data(label: str, doc: Any) -> Iterable[Problem]:
         value, path = stack.pop()
         if isinstance(value, Mapping):
             for key, item in value.items():
-                if not isinstance(key, str):
+                if not isinstance(key, str) or lone_surrogate(key) is not None:
                     yield Problem(file=label, field=path or None,
                                   message=f"key {key!r} is not text",
                                   message_zh=f"键 {key!r} 不是文本", code="type")
@@ -150,11 +153,40 @@ def _not_json_data(label: str, doc: Any) -> Iterable[Problem]:
                 stack.append((item, f"{path}.{key}" if path else key))
         elif isinstance(value, list):
             stack.extend((item, f"{path}[{i}]") for i, item in enumerate(value))
+        elif isinstance(value, str):
+            if lone_surrogate(value) is not None:
+                yield Problem(file=label, field=path or None, code="encoding",
+                              message="text with a lone UTF-16 surrogate is not Unicode text",
+                              message_zh="文本含有不成对的 UTF-16 代理项，不是有效的 Unicode 文本")
+        elif isinstance(value, float) and not math.isfinite(value):
+            yield Problem(file=label, field=path or None, code="type",
+                          message=f"{value} is not JSON data (a finite number)",
+                          message_zh=f"{value} 不是 JSON 数据（须为有限数值）")
+        elif isinstance(value, int) and not isinstance(value, bool) and \
+                value.bit_length() > _MAX_INT_BITS:
+            yield Problem(file=label, field=path or None, code="value",
+                          message="an integer of more than 4300 digits",
+                          message_zh="整数超过 4300 位")
+        elif isinstance(value, dt.datetime | dt.time) and value.tzinfo is not None \
+                and not _sane_offset(value):
+            yield Problem(file=label, field=path or None, code="type",
+                          message=f"{type(value).__name__} with an unusable time zone "
+                          f"{value.tzinfo!r:.60}",
+                          message_zh=f"{type(value).__name__} 的时区不可用")
         elif not isinstance(value, _JSON_SCALARS):
             yield Problem(file=label, field=path or None,
                           message=f"{type(value).__name__} value {value!r:.60} is not JSON data",
                           message_zh=f"{type(value).__name__} 类型的值不是 JSON 数据",
                           code="type")
+
+
+def _sane_offset(value: dt.datetime | dt.time) -> bool:
+    """Whether a time zone object gives a usable offset (not one that raises)."""
+    try:
+        offset = value.utcoffset()
+    except Exception:
+        return False
+    return offset is None or isinstance(offset, dt.timedelta)
 
 
 # ----------------------------------------------------------------------------- loading
@@ -270,10 +302,11 @@ def _read_document(state: _State, number: int, data: Any) -> None:
         _top_problem(state, number, "format", f"format must be {FORMAT!r}",
                      f"format 必须是 {FORMAT!r}", "format")
     if data.get("as_of") is not None:
-        as_of = _parse_as_of(data["as_of"])
+        as_of, why = _parse_as_of(data["as_of"])
         if as_of is None:
-            _top_problem(state, number, "as_of", "as_of must be an ISO 8601 datetime",
-                         "as_of 必须是 ISO 8601 日期时间", "type")
+            _top_problem(state, number, "as_of",
+                         f"as_of must be a date and time YYYY-MM-DD HH:MM[:SS][±HH:MM]: {why}",
+                         f"as_of 必须是日期时间 YYYY-MM-DD HH:MM[:SS][±HH:MM]：{why}", "type")
         elif state.as_of is not None and state.as_of != as_of:
             _top_problem(state, number, "as_of",
                          f"as_of {as_of.isoformat()} differs from {state.as_of.isoformat()} "
@@ -363,16 +396,15 @@ def record_label(collection: str, row: Mapping[str, Any]) -> str:
     return derive_ids(collection, [row])[0]
 
 
-def _parse_as_of(value: Any) -> dt.datetime | None:
-    if isinstance(value, dt.datetime):
-        return value if value.tzinfo else value.replace(tzinfo=CHONGQING)
-    if isinstance(value, str):
+def _parse_as_of(value: Any) -> tuple[dt.datetime | None, str]:
+    """``as_of`` read exactly as a datetime field is (:func:`.validate.parse_datetime`);
+    ``(None, why)`` when it is not one."""
+    if isinstance(value, dt.datetime | str):
         try:
-            parsed = dt.datetime.fromisoformat(value.strip())
-        except ValueError:
-            return None
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=CHONGQING)
-    return None
+            return parse_datetime(value), ""
+        except ValueError as exc:
+            return None, str(exc)
+    return None, f"got {type(value).__name__} {value!r:.40}"
 
 
 # ----------------------------------------------------------------------------- placing

@@ -11,7 +11,7 @@ string     text (at most :data:`MAX_TEXT` characters)
 id / ref   text of 1 to :data:`MAX_ID` characters; a number is read as its text
 bool       ``true`` / ``false`` only
 int        a whole number (``respondents`` and other counts: not negative)
-number     a number
+number     a finite number (not NaN or infinity)
 enum       one of the listed words; ``list``: a list of them
 datetime   ``YYYY-MM-DD[T ]HH:MM[:SS[.ffffff]][Z|±HH:MM]``, or a YAML timestamp;
            without an offset it is Chongqing time (UTC+08:00)
@@ -55,6 +55,38 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "time": dt.time.fromisoformat}
 
 
+def in_range(value: dt.datetime) -> dt.datetime:
+    """``value`` if its Chongqing date exists (years 1 to 9999), else ``ValueError``.
+
+    ``9999-12-31T23:59:59-12:00`` is 10000-01-01 in Chongqing, and ``0001-01-01T00:00:00
+    +14:00`` is in year 0: neither can be judged (dates, days and working days are all
+    counted in Chongqing time).
+    """
+    try:
+        value.astimezone(CHONGQING)
+    except OverflowError:
+        raise ValueError(f"{value.isoformat()} is outside the range of dates in Chongqing "
+                         "time (years 1 to 9999)") from None
+    return value
+
+
+def parse_datetime(value: str | dt.datetime) -> dt.datetime:
+    """A datetime as the loader reads one (``as_of`` too): :data:`DATETIME_PATTERN`, a
+    real date and time, Chongqing time without an offset, in range (:func:`in_range`).
+    ``ValueError`` says what is wrong."""
+    if isinstance(value, str):
+        text = value.strip()
+        if not re.match(DATETIME_PATTERN, text):
+            raise ValueError(f"{value!r} is not a datetime YYYY-MM-DD HH:MM[:SS][±HH:MM]")
+        try:
+            value = dt.datetime.fromisoformat(text)
+        except ValueError as exc:
+            raise ValueError(f"no such date or time: {value!r} ({exc})") from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=CHONGQING)
+    return in_range(value)
+
+
 def _annotation(spec: FieldSpec) -> Any:
     """The pydantic type of one field (before ``None`` is allowed)."""
     kind = spec.kind
@@ -69,7 +101,7 @@ def _annotation(spec: FieldSpec) -> Any:
         return Annotated[int, Strict(), Field(ge=0)] if spec.nonnegative else \
             Annotated[int, Strict()]
     if kind == "number":
-        return Annotated[float, Strict()] | Annotated[int, Strict()]
+        return Annotated[float, Strict(), Field(allow_inf_nan=False)] | Annotated[int, Strict()]
     if kind == "enum":
         return Literal.__getitem__(spec.values)
     if kind == "list":
@@ -148,8 +180,17 @@ class CollectionValidator:
                         errors.append(_impossible(index, name, kind, value))
                         bad.add(i)
                         continue
-                if kind == "datetime" and value.tzinfo is None:
-                    value = value.replace(tzinfo=CHONGQING)
+                if kind == "datetime":
+                    if value.tzinfo is None:
+                        value = value.replace(tzinfo=CHONGQING)
+                    else:
+                        try:
+                            in_range(value)
+                        except ValueError:
+                            index = indexes[i] if indexes is not None else i
+                            errors.append(_out_of_range(index, name, value))
+                            bad.add(i)
+                            continue
                 elif kind == "time" and value.tzinfo is not None:
                     value = value.replace(tzinfo=None)
                 row[name] = value
@@ -176,6 +217,15 @@ _KIND_ZH = {"datetime": "日期时间", "date": "日期", "time": "时间"}
 def _impossible(index: int, name: str, kind: str, value: str) -> FieldError:
     return FieldError(index, name, "impossible_value", f"no such {kind}: {value!r}",
                       f"不存在的{_KIND_ZH[kind]}：{value!r}", value)
+
+
+def _out_of_range(index: int, name: str, value: dt.datetime) -> FieldError:
+    return FieldError(index, name, "out_of_range",
+                      f"{value.isoformat()} is outside the range of dates in Chongqing time",
+                      f"{value.isoformat()} 换算为重庆时间后超出日期范围（公元 1 年至 9999 年）",
+                      value.isoformat())
+
+
 _KIND_EXPECTED: dict[str, tuple[str, str]] = {
     "string": ("text", "文本"),
     "bool": ("true or false", "布尔值 true/false"),

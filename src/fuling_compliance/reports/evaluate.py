@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import TypeAdapter
 
 from ..calendar import CHONGQING, WorkingCalendar
+from ..engine.isolate import call_isolated
 from ..engine.normalise import COMMISSION_PARTITION, Normaliser
 from ..engine.run import CODES, STATUS_OF, Executor, Outcomes, resolve_as_of, run
 from ..errors import CalendarError
@@ -57,6 +58,7 @@ def evaluate(
     all_outcomes: bool = False,
     workers: int = 1,
     executor: Executor | None = None,
+    isolated: bool = False,
 ) -> Report:
     """Evaluate ``rules`` against ``facts`` at ``as_of``; return the report.
 
@@ -65,13 +67,21 @@ def evaluate(
     ``workers > 1`` evaluates in that many forked processes (durable_rules holds the
     GIL); ``executor`` runs the work on any executor with ``map`` — e.g. a Dask
     cluster's ``Client(...).get_executor()``. The report is the same whichever way it is
-    run. Raises :class:`CalendarError` when a working-day rule needs a year no calendar
-    covers, :class:`EngineError` if durable_rules misbehaves.
+    run. ``isolated=True`` runs the engine in a forked child process (:mod:`..engine.isolate`):
+    a crash of durable_rules' C extension is then an ``EngineError`` rather than the end
+    of the calling process (a server's, say); the CLI always does this. Raises
+    :class:`CalendarError` when a working-day rule needs a year no calendar covers,
+    :class:`EngineError` if durable_rules misbehaves, :class:`InputError` for an
+    ``as_of`` that is not a datetime.
     """
     moment = resolve_as_of(as_of, facts)
     with phase("rules"):
         compiled = rules.compiled
-    outcomes = run(compiled, facts, moment, rules.calendar, workers=workers, executor=executor)
+
+    def engine() -> Outcomes:
+        return run(compiled, facts, moment, rules.calendar, workers=workers, executor=executor)
+
+    outcomes = call_isolated(engine) if isolated and executor is None else engine()
     with phase("report"):
         return build_report(rules, facts, moment, outcomes, all_outcomes=all_outcomes)
 

@@ -659,7 +659,7 @@ class _RuleChecker:
         if not self.problems:
             try:
                 compile_rule(rule, self.ctx)
-            except (CompileError, KeyError, ValueError) as exc:
+            except (CompileError, ResolveError, KeyError, ValueError) as exc:
                 self.problem(("fails_when",), f"cannot compile: {exc}", f"无法编译：{exc}",
                              "compile")
         return self.problems
@@ -802,10 +802,12 @@ class _RuleChecker:
         if shifted and not kinds & _TEMPORAL and value.unit is not None:
             self.problem(path, "a unit applies to times only", "单位只适用于时间", "type_mismatch")
         if isinstance(value.plus, UnitField):
-            _, info = (ctx or self.ctx).resolve(value.plus.field)
-            if (info.collection, info.name) not in DURATIONS:
+            info = self.resolve((*path, "plus", "field"), value.plus.field, ctx)
+            if info is not None and (info.collection, info.name) not in DURATIONS:
                 self.problem((*path, "plus"), f"{value.plus.field} is not a duration field",
                              f"{value.plus.field} 不是时长字段", "type_mismatch")
+        if isinstance(value.unit, UnitField):
+            self.resolve((*path, "unit", "field"), value.unit.field, ctx)
         if shifted and kinds & _TEMPORAL and value.unit is None:
             shift = value.plus if value.plus is not None else value.minus
             undefined = isinstance(shift, ParamRef) and shift.param not in self.rule.parameters

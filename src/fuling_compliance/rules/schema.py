@@ -66,10 +66,9 @@ class RuleContext:
         if "." in path:
             alias, _, name = path.partition(".")
             if alias not in self.rule.related:
-                raise ResolveError(
-                    f"{alias!r} is not a related record of this rule",
-                    suggest(alias, list(self.rule.related)),
-                )
+                guess = suggest(alias, list(self.rule.related))
+                raise ResolveError(f"{alias!r} is not a related record of this rule",
+                                   f"{guess}.{name}" if guess else None)
             return alias, self._field(self.rule.related[alias].collection, name, alias)
         if self.scope is not None:
             return self.scope, self._field(self.rule.related[self.scope].collection, path,
