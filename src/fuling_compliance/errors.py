@@ -125,6 +125,16 @@ class InputError(FulingError):
         lines = [summary] + ["  " + p.render("en") for p in self.problems]
         super().__init__("\n".join(lines))
 
+    def render(self, lang: str = "zh") -> str:
+        """Every problem in ``lang`` (``str(error)`` is English), under a count."""
+        n = len(self.problems)
+        head = f"输入被拒绝：{n} 个问题" if lang == "zh" else \
+            f"input rejected: {n} problem{'s' if n != 1 else ''}"
+        return "\n".join([head] + ["  " + p.render(lang) for p in self.problems])
+
+    def __reduce__(self) -> tuple[type[InputError], tuple[str, list[Problem]]]:
+        return (type(self), (str(self).split("\n", 1)[0], self.problems))
+
 
 class FactsError(InputError):
     """A fact set failed loading or its integrity checks; nothing was evaluated."""

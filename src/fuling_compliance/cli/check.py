@@ -16,10 +16,10 @@ from .common import (
     EXIT_OK,
     PIPE_WIDTH,
     CannotWrite,
-    console_err,
     console_out,
     lang_option,
     max_bytes_option,
+    print_warnings,
     rules_option,
     write_output,
 )
@@ -27,6 +27,7 @@ from .common import (
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from ..reports.assess import Assessment
     from ..reports.report import Report
 
 #: the names of ``reports.render.FORMATS`` and of ``reports.report.SEVERITY_ORDER``, in
@@ -37,6 +38,7 @@ SEVERITIES = ("info", "low", "medium", "high")
 
 _STATUS_ZH = {"fail": "不合规", "insufficient_data": "数据不足", "pass": "合规",
               "not_applicable": "不适用"}
+_SEVERITY_ZH = {"high": "严重", "medium": "一般", "low": "轻微", "info": "提示"}
 
 
 def parse_as_of(_ctx: click.Context, _param: click.Parameter, value: str | None
@@ -106,8 +108,7 @@ def _check(facts: tuple[Path, ...], rules_paths: tuple[Path, ...], as_of: dt.dat
         ruleset = load_rules(list(rules_paths) or None)
         ruleset.compiled  # noqa: B018 - compiled once, here, so the phase says so
     factset = load_facts(list(facts), max_bytes=max_bytes)
-    for warning in factset.warnings:
-        console_err().print(f"warning: {warning}")
+    print_warnings(factset, lang)
     # junit/html/markdown show every evaluated subject (a testcase each, the scorecard)
     every = all_outcomes or fmt in ("junit", "html", "markdown")
     if dask_address:
@@ -120,13 +121,30 @@ def _check(facts: tuple[Path, ...], rules_paths: tuple[Path, ...], as_of: dt.dat
         report = evaluate(ruleset, factset, as_of, all_outcomes=every, workers=jobs,
                           isolated=True)
     with phase("render"):
-        if fmt != "table":
+        if fmt in ("html", "markdown"):
+            # the same scorecards as `assess` (supplier names, satisfaction): one source
+            from ..reports.assess import assessment_for
+
+            assessment = assessment_for(report, factset, ruleset.families)
+            write_output(render_page(report, fmt, lang, assessment), output)
+        elif fmt != "table":
             write_output(render(report, fmt, lang), output)
         elif output is None:
             print_table(report, lang, console_out())
         else:
             write_table(report, lang, output)
     sys.exit(EXIT_FINDINGS if report.failing(fail_on) else EXIT_OK)
+
+
+def render_page(report: Report, fmt: str, lang: str, assessment: Assessment) -> str:
+    """The HTML page or Markdown memo of ``report`` with ``assessment``'s scorecards."""
+    if fmt == "html":
+        from ..reports.render.html import render_html
+
+        return render_html(report, lang, assessment=assessment)
+    from ..reports.render.markdown import render_markdown
+
+    return render_markdown(report, lang, assessment=assessment)
 
 
 def write_table(report: Report, lang: str, output: Path) -> None:
@@ -152,9 +170,16 @@ def print_table(report: Report, lang: str, out: Console) -> None:
                              ("严重程度", "Severity"), ("企业", "Supplier"), ("对象", "Subject"),
                              ("说明", "Message")):
         table.add_column(zh_name if zh else en_name, overflow="fold")
+    from ..facts.labels import COLLECTION_LABELS, VALUE_LABELS
+    from ..facts.model import SUBJECT_TYPES
+
+    types_zh = {t: COLLECTION_LABELS.get(c, t) for c, t in SUBJECT_TYPES.items()}
     for f in report.findings:
-        subject = f"{f.subject.type} {f.subject.id}" + (f" [{f.item}]" if f.item else "")
-        table.add_row(f.rule, f.clause, _STATUS_ZH[f.status] if zh else f.status, f.severity,
+        item = f" [{VALUE_LABELS.get(f.item, f.item) if zh else f.item}]" if f.item else ""
+        subject = f"{types_zh.get(f.subject.type, f.subject.type) if zh else f.subject.type} " \
+                  f"{f.subject.id}{item}"
+        table.add_row(f.rule, f.clause, _STATUS_ZH[f.status] if zh else f.status,
+                      _SEVERITY_ZH[f.severity] if zh else f.severity,
                       f.supplier_id or "—", subject, f.message.zh if zh else f.message.en)
     out.print(table)
     s = report.summary

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from ..errors import InputError
+    from ..facts.model import FactSet
 
 
 @cache
@@ -48,12 +49,17 @@ def console_err() -> Console:
 
 def print_problems(exc: InputError, lang: str = "zh") -> None:
     """Every problem of a rejected input, one per line, with its place."""
+    console_err().print(exc.render(lang))
+
+
+def print_warnings(facts: FactSet, lang: str = "zh") -> None:
+    """The loader's warnings (unknown fields, ...) in ``lang``, one a line."""
     err = console_err()
-    n = len(exc.problems)
-    err.print(f"输入被拒绝：{n} 个问题" if lang == "zh" else
-              f"input rejected: {n} problem{'s' if n != 1 else ''}")
-    for problem in exc.problems:
-        err.print("  " + problem.render(lang))
+    head = "警告：" if lang == "zh" else "warning: "
+    for problem in facts.warning_problems:
+        text = problem.render(lang) if problem.file is not None else (
+            problem.message_zh if lang == "zh" and problem.message_zh else problem.message)
+        err.print(head + text)
 
 
 def lang_option(f: Any) -> Any:

@@ -7,13 +7,14 @@ from pathlib import Path
 
 import click
 
-from .check import parse_as_of
+from .check import parse_as_of, render_page
 from .common import (
     EXIT_INPUT,
     EXITS_PLAIN,
     console_err,
     lang_option,
     max_bytes_option,
+    print_warnings,
     rules_option,
     write_output,
 )
@@ -71,29 +72,20 @@ def assess_command(facts: tuple[Path, ...], rules_paths: tuple[Path, ...],
             "the HTML report is not written to a terminal: give --output report.html (or "
             "redirect: > report.html), or use --format markdown|json")
     from ..facts.load import load_facts
-    from ..reports.assess import assess, load_policy, parse_period
+    from ..reports.assess import assessment_for, load_policy, parse_period
     from ..reports.evaluate import evaluate
     from ..rules.load import load_rules
 
     ruleset = load_rules(list(rules_paths) or None)
-    policy = load_policy(policy_path, families=ruleset.families)
+    load_policy(policy_path, families=ruleset.families)  # refused before any evaluation
     factset = load_facts(list(facts), max_bytes=max_bytes)
     err = console_err()
-    for warning in factset.warnings:
-        err.print(f"warning: {warning}")
+    print_warnings(factset, lang)
     report = evaluate(ruleset, factset, as_of, all_outcomes=True, isolated=True)
-    assessment = assess(report, factset, policy, families=ruleset.families,
-                        period=parse_period(period) if period else None)
-    if fmt == "json":
-        text = assessment.to_json()
-    elif fmt == "markdown":
-        from ..reports.render.markdown import render_markdown
-
-        text = render_markdown(report, lang, assessment=assessment)
-    else:
-        from ..reports.render.html import render_html
-
-        text = render_html(report, lang, assessment=assessment)
+    assessment = assessment_for(report, factset, ruleset.families, policy_path,
+                                period=parse_period(period) if period else None)
+    text = assessment.to_json() if fmt == "json" else render_page(report, fmt, lang,
+                                                                  assessment)
     write_output(text, output)
     if output is not None:
         zh = lang == "zh"

@@ -16,7 +16,14 @@ from pathlib import Path
 
 import click
 
-from .common import EXITS_PLAIN, CannotWrite, console_err, lang_option, max_bytes_option
+from .common import (
+    EXITS_PLAIN,
+    CannotWrite,
+    console_err,
+    lang_option,
+    max_bytes_option,
+    print_warnings,
+)
 
 #: ``facts.workbook.CSV_ENCODINGS``, written out so that ``--help`` need not import
 #: openpyxl (a test checks that they agree)
@@ -90,8 +97,7 @@ def export_cmd(facts: tuple[Path, ...], output: Path, encoding: str, force: bool
         if tabular.is_tabular(path) and path.exists():
             for note in tabular.notes(path):
                 err.print("note: " + note.render(lang))
-    for warning in factset.warnings:
-        err.print(f"warning: {warning}")
+    print_warnings(factset, lang)
     try:
         written = export(factset, output, encoding=encoding)
     except OSError as exc:

@@ -197,10 +197,13 @@ def _scenarios(features_dir: Path | None, lang: str, *, required: bool = False) 
     from ..reports.coverage import default_features_dir, scan_features
 
     folder = features_dir or default_features_dir()
-    if not required and not folder.is_dir():
-        console_err().print(f"警告：找不到场景目录 {folder}，按没有场景计算" if lang == "zh" else
-                            f"warning: no features folder {folder}; counting no scenarios")
-        return []
+    if not required:
+        if not folder.is_dir():
+            console_err().print(f"警告：找不到场景目录 {folder}，按没有场景计算" if lang == "zh"
+                                else f"warning: no features folder {folder}; counting no "
+                                "scenarios")
+            return []
+        return scan_features(folder)
     if not folder.is_dir() or not any(folder.glob("*.feature")):
         # counting no scenarios would report 0 % and look like a result: refuse instead
         raise _NoFeatures(

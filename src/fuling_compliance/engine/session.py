@@ -20,6 +20,7 @@ from typing import Any
 
 from ..errors import EngineError, FactsError, Problem
 from ..facts import integrity
+from ..facts.labels import COLLECTION_LABELS, field_label
 from ..facts.model import COLLECTIONS, REFERENCES, FactSet, Record, record_id
 from ..facts.validate import validator
 from ..rules.compile import CompiledRule, engine_fields
@@ -111,7 +112,8 @@ class Session:
                                             for r in self.records[source].values()):
                 raise self._error(collection, record_id, None,
                                   f"still referred to by {source}.{field}",
-                                  f"仍被 {source}.{field} 引用")
+                                  f"仍被{COLLECTION_LABELS.get(source, source)}的"
+                                  f"{field_label(field)}引用")
         return self._apply(collection, old, None)
 
     def close(self) -> None:
@@ -136,7 +138,7 @@ class Session:
     def _validate(self, collection: str, data: Mapping[str, Any]) -> Record:
         if collection not in COLLECTIONS or collection == "commission":
             raise self._error(collection, None, None, "not a collection a session edits",
-                              "不是可编辑的集合")
+                              f"{collection!r} 不是可编辑的集合")
         rows, errors = validator(collection).validate([dict(data)])
         if errors:
             raise FactsError("change rejected", [
@@ -151,7 +153,9 @@ class Session:
                 problems.append(Problem(file="<session>", collection=collection,
                                         record=record.record_id(), field=field,
                                         message=f"{field} {value!r} refers to no record",
-                                        message_zh=f"{field} {value!r} 不存在",
+                                        message_zh=f"{field_label(field)} {value!r} 不存在"
+                                        f"（{COLLECTION_LABELS.get(target, target)}中"
+                                        "没有这条记录）",
                                         code="dangling_reference"))
         for p in integrity.check({collection: rows}, {collection: [record.record_id()]}):
             if p.code == "impossible_value":

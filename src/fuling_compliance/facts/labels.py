@@ -115,6 +115,20 @@ FIELD_LABELS: dict[str, str] = {
     "score": "得分",
 }
 
+#: derived fields and ``as_of`` (read, never written: not in :data:`FIELD_LABELS`, whose
+#: labels are spreadsheet headers read back by :func:`field_for_label`)
+DERIVED_LABELS: dict[str, str] = {
+    "first_start": "首次约定上门时间",
+    "satisfied_x100": "满意人数",
+    "as_of": "评估时间",
+}
+
+
+def field_label(name: str) -> str:
+    """The Chinese label of a field key (the key itself if it has none)."""
+    return FIELD_LABELS.get(name) or DERIVED_LABELS.get(name, name)
+
+
 #: enumeration value -> Chinese label (values are unique across enumerations)
 VALUE_LABELS: dict[str, str] = {
     "electricity": "供电",

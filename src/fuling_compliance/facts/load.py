@@ -268,7 +268,7 @@ def _checked(state: _State) -> FactSet:
                          state.problems + placed)
     warnings = _place(state, state.warnings)
     return FactSet(state.rows, as_of=state.as_of, ids=ids,
-                   warnings=[w.render("en") for w in sorted(warnings)])
+                   warnings=sorted(warnings))
 
 
 def _origin(state: _State, collection: str, index: int) -> tuple[int, int]:

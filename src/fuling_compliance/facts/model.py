@@ -26,6 +26,8 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt
 
+from ..errors import Problem
+
 FORMAT = "fuling-compliance/facts/v1"
 #: (collection, value field) -> unit field of a duration pair
 DURATIONS: dict[tuple[str, str], str] = {("business_services", "time_limit"): "time_limit_unit"}
@@ -572,7 +574,7 @@ class FactSet:
     """
 
     def __init__(self, rows: Mapping[str, Sequence[Mapping[str, Any]]] | None = None, *,
-                 as_of: dt.datetime | None = None, warnings: Sequence[str] = (),
+                 as_of: dt.datetime | None = None, warnings: Sequence[str | Problem] = (),
                  ids: Mapping[str, Sequence[str]] | None = None) -> None:
         rows = rows or {}
         unknown = set(rows) - set(COLLECTIONS)
@@ -584,7 +586,13 @@ class FactSet:
             c: list(ids[c]) if ids is not None and c in ids else derive_ids(c, self._rows[c])
             for c in COLLECTIONS}
         self.as_of = as_of
-        self.warnings: tuple[str, ...] = tuple(warnings)
+        #: the loader's warnings (unknown fields...) in English; as problems, with
+        #: Chinese messages too, in :attr:`warning_problems`
+        self.warnings: tuple[str, ...] = tuple(
+            w.render("en") if isinstance(w, Problem) else w for w in warnings)
+        self.warning_problems: tuple[Problem, ...] = tuple(
+            w if isinstance(w, Problem) else Problem(message=w, message_zh=w, warning=True)
+            for w in warnings)
         self._views: dict[str, tuple[Record, ...]] = {}
 
     def rows(self, collection: str) -> list[Mapping[str, Any]]:
@@ -622,7 +630,8 @@ class FactSet:
         rows = {c: changes.pop(c, self._rows[c]) for c in COLLECTIONS}
         ids = {c: self._ids[c] for c in COLLECTIONS if rows[c] is self._rows[c]}
         return FactSet(rows, as_of=changes.pop("as_of", self.as_of),
-                       warnings=changes.pop("warnings", self.warnings), ids=ids, **changes)
+                       warnings=changes.pop("warnings", self.warning_problems), ids=ids,
+                       **changes)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, FactSet) and other.as_of == self.as_of and all(

@@ -657,3 +657,13 @@ def assess(
         commendation_candidates=[c.key for c in ranked
                                  if c.commendation is not None and c.commendation.candidate],
     )
+
+
+def assessment_for(report: Report, facts: FactSet, families: Mapping[str, Any],
+                   policy_path: str | Path | None = None,
+                   period: Period | None = None) -> Assessment:
+    """The assessment both ``assess`` and ``check --format html|markdown`` show: the
+    policy file (default: the bundled one) read for the rule set's ``families``, supplier
+    names and satisfaction from ``facts``."""
+    policy = load_policy(policy_path, families=families)
+    return assess(report, facts, policy, families=families, period=period)

@@ -22,7 +22,7 @@ from ..engine.isolate import call_isolated
 from ..engine.normalise import COMMISSION_PARTITION, Normaliser
 from ..engine.run import CODES, STATUS_OF, Executor, Outcomes, resolve_as_of, run
 from ..errors import CalendarError
-from ..facts.labels import VALUE_LABELS
+from ..facts.labels import COLLECTION_LABELS, VALUE_LABELS, field_label
 from ..facts.model import (
     DEFINITE_NULL_FIELDS,
     SUBJECT_TYPES,
@@ -222,7 +222,13 @@ class _RuleView:
         self.definite = {p for p in self.kinds if _definite_null(rule, p)}
         self.unknown_candidates = [p for p in self.paths
                                    if p != "as_of" and not _definite_null(rule, p)]
-        self.title = {"zh": rule.title.zh, "en": rule.title.en}
+        self.labels = {path: _path_label(rule, path)
+                       for path in {*self.unknown_candidates, *rule.requires}}
+        self.passes = {"zh": f"合规：未出现“{rule.title.zh}”",
+                       "en": f"Passes: no “{rule.title.en}”"}
+        self.not_applicable = {"zh": f"不适用：本规则（“{rule.title.zh}”）的适用条件不满足",
+                               "en": f"Not applicable: the conditions of “{rule.title.en}” "
+                                     "do not hold"}
 
     def finding(self, record: Record, item: str | None, status: str, as_of: dt.datetime,
                 normaliser: Normaliser, related_index: _RelatedIndex) -> dict[str, Any]:
@@ -255,13 +261,19 @@ class _RuleView:
                        "en": _fill(self.templates["en"], values, kinds, "en")}
         elif status == "insufficient_data":
             unknown = [p for p in self.unknown_candidates if evidence.get(p) is None]
+            if not unknown:  # a required event not recorded (a definite null)
+                unknown = [p for p in rule.requires if values.get(p) is None]
             message = {
-                "zh": f"数据不足，无法判断“{rule.title.zh}”（未知：{'、'.join(unknown) or '—'}）",
+                "zh": f"数据不足，无法判断“{rule.title.zh}”"
+                      + (f"（未知：{'、'.join(self.labels[p] for p in unknown)}）" if unknown
+                         else "（所需信息未知）"),
                 "en": f"Insufficient data to judge “{rule.title.en}” "
-                      f"(unknown: {', '.join(unknown) or '—'})",
+                      f"(unknown: {', '.join(unknown) or 'a required value'})",
             }
+        elif status == "pass":
+            message = self.passes
         else:
-            message = self.title
+            message = self.not_applicable
         return {
             "rule": rule.id, "clause": rule.clause, "status": status, "severity": rule.severity,
             "subject": {"type": SUBJECT_TYPES[rule.subject], "id": record.record_id()},
@@ -279,6 +291,16 @@ class _RuleView:
             if values.get(path) is None:
                 kinds[path] = "definite_null"
         return kinds
+
+
+def _path_label(rule: Rule, path: str) -> str:
+    """A field path in Chinese: ``staff.certified`` -> ``员工的持证``."""
+    alias, _, name = path.rpartition(".")
+    label = field_label(name)
+    if alias in rule.related:
+        collection = rule.related[alias].collection
+        return f"{COLLECTION_LABELS.get(collection, collection)}的{label}"
+    return label
 
 
 def _template(text: str) -> list[str]:

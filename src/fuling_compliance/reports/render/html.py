@@ -194,8 +194,11 @@ def reproduce_command(report: Report, fmt: str, lang: str) -> str:
         if isinstance(param, click.Argument):
             arguments.extend(_arg(v) for v in (value if isinstance(value, tuple) else [value])
                              if v is not None)
-        elif isinstance(param, click.Option) and value not in (None, (), param.default):
+        elif isinstance(param, click.Option) and value not in (
+                None, (), param.get_default(ctx, call=True)):
             flag = max(param.opts, key=len)
+            if param.is_flag and not value and not param.secondary_opts:
+                continue
             if param.is_flag:
                 options.append(flag if value else (param.secondary_opts or [flag])[0])
             else:
