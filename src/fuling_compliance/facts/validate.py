@@ -8,9 +8,10 @@ What the loader accepts, field by field (the JSON Schema says exactly the same, 
 
 =========  ==================================================================
 string     text (at most :data:`MAX_TEXT` characters)
-id / ref   text of 1 to :data:`MAX_ID` characters; a number is read as its text
+id / ref   text of 1 to :data:`MAX_ID` characters; a whole number of at most 15 digits
+           is read as its text (``1001.0`` as ``"1001"``)
 bool       ``true`` / ``false`` only
-int        a whole number (``respondents`` and other counts: not negative)
+int        a whole number, ``3.0`` too (``respondents`` and other counts: not negative)
 number     a finite number (not NaN or infinity)
 enum       one of the listed words; ``list``: a list of them
 datetime   ``YYYY-MM-DD[T ]HH:MM[:SS[.ffffff]][Z|±HH:MM]``, or a YAML timestamp;
@@ -31,7 +32,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, NotRequired, Required
 
-from pydantic import ConfigDict, Field, Strict, TypeAdapter, ValidationError
+from pydantic import AfterValidator, ConfigDict, Field, Strict, TypeAdapter, ValidationError
 from typing_extensions import TypedDict
 
 from ..calendar import CHONGQING
@@ -41,14 +42,46 @@ from .model import FieldSpec, field_specs
 MAX_ID = 200
 #: longest text value
 MAX_TEXT = 20_000
+#: an id given as a number is a whole number of at most 15 digits (exact in any JSON)
+MAX_NUMBER_ID = 10 ** 15
 
-DATETIME_PATTERN = (r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?"
-                    r"(Z|[+-]\d{2}:\d{2})?$")
-DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
-TIME_PATTERN = r"^\d{2}:\d{2}(:\d{2})?$"
+def _date_pattern(years: str) -> str:
+    """Real calendar dates ``YYYY-MM-DD`` (leap years too) of the ``years`` (a regex of
+    four digits, never matching 0000). No look-around: pydantic-core's regex has none."""
+    long_months = r"(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])"
+    short_months = r"(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)"
+    february = r"02-(?:0[1-9]|1[0-9]|2[0-8])"
+    leap_years = (r"(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])"
+                  r"|(?:0[48]|[2468][048]|[13579][26])00)")
+    return rf"(?:{years}-(?:{long_months}|{short_months}|{february})|{leap_years}-02-29)"
+
+
+#: years 0001 to 9999, and 0002 to 9998
+_YEARS = r"(?:000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})"
+_DATETIME_YEARS = (r"(?:000[2-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-8][0-9]{3}|9[0-8][0-9]{2}"
+                   r"|99[0-8][0-9]|999[0-8])")
+_HOUR_MINUTE = r"(?:[01][0-9]|2[0-3]):[0-5][0-9]"
+#: the years a datetime may have: its instant must have a date in Chongqing time and in
+#: UTC whatever its offset, which years 2 to 9998 guarantee (see :func:`in_range`)
+FIRST_YEAR, LAST_YEAR = 2, 9998
+#: what the loader accepts, after surrounding whitespace is stripped (the JSON Schema of
+#: a field says exactly this, see :func:`field_json_schema`)
+DATE_PATTERN = "^" + _date_pattern(_YEARS) + "$"
+TIME_PATTERN = rf"^{_HOUR_MINUTE}(?::[0-5][0-9])?$"
+DATETIME_PATTERN = ("^" + _date_pattern(_DATETIME_YEARS) + rf"[T ]{_HOUR_MINUTE}"
+                    rf"(?::[0-5][0-9](?:\.[0-9]{{1,6}})?)?(?:Z|[+-]{_HOUR_MINUTE})?$")
+#: the whitespace pydantic strips from text (Unicode White_Space), as a regex class body
+_WS = "\\t\\n\\v\\f\\r \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"
 
 _PATTERNS: dict[str, str] = {"datetime": DATETIME_PATTERN, "date": DATE_PATTERN,
                              "time": TIME_PATTERN}
+#: the shape of a date or time, without its ranges: matching it but not the pattern is
+#: an impossible value (``2026-02-30``), not a wrong type
+_SHAPES: dict[str, str] = {
+    "datetime": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?"
+                r"(Z|[+-][0-9]{2}:[0-9]{2})?$",
+    "date": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+    "time": r"^[0-9]{2}:[0-9]{2}(:[0-9]{2})?$"}
 _OBJECT_TYPES: dict[str, type] = {"datetime": dt.datetime, "date": dt.date, "time": dt.time}
 _PARSERS: dict[str, Callable[[str], Any]] = {
     "datetime": dt.datetime.fromisoformat, "date": dt.date.fromisoformat,
@@ -56,17 +89,16 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
 
 
 def in_range(value: dt.datetime) -> dt.datetime:
-    """``value`` if its Chongqing date exists (years 1 to 9999), else ``ValueError``.
+    """``value`` if its year is :data:`FIRST_YEAR` to :data:`LAST_YEAR`, else ``ValueError``.
 
-    ``9999-12-31T23:59:59-12:00`` is 10000-01-01 in Chongqing, and ``0001-01-01T00:00:00
-    +14:00`` is in year 0: neither can be judged (dates, days and working days are all
-    counted in Chongqing time).
+    Dates, days and working days are counted in Chongqing time: ``9999-12-31T23:59:59
+    -12:00`` is in year 10000 there, ``0001-01-01T00:00:00+08:00`` in year 0 in UTC;
+    neither can be judged. Years 2 to 9998 always can (and a date field, which has no
+    time zone, may be any date: ``9999-12-31`` as "never expires" is fine).
     """
-    try:
-        value.astimezone(CHONGQING)
-    except OverflowError:
-        raise ValueError(f"{value.isoformat()} is outside the range of dates in Chongqing "
-                         "time (years 1 to 9999)") from None
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValueError(f"{value.isoformat()} is outside the range of datetimes (years "
+                         f"{FIRST_YEAR} to {LAST_YEAR})")
     return value
 
 
@@ -77,6 +109,9 @@ def parse_datetime(value: str | dt.datetime) -> dt.datetime:
     if isinstance(value, str):
         text = value.strip()
         if not re.match(DATETIME_PATTERN, text):
+            if re.match(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}", text):
+                raise ValueError(f"no such date or time, or outside years {FIRST_YEAR} to "
+                                 f"{LAST_YEAR}: {value!r}")
             raise ValueError(f"{value!r} is not a datetime YYYY-MM-DD HH:MM[:SS][±HH:MM]")
         try:
             value = dt.datetime.fromisoformat(text)
@@ -87,19 +122,35 @@ def parse_datetime(value: str | dt.datetime) -> dt.datetime:
     return in_range(value)
 
 
+def _number_id(value: float) -> str:
+    if not value.is_integer() or not -MAX_NUMBER_ID < value < MAX_NUMBER_ID:
+        raise ValueError("not a whole number of at most 15 digits")
+    return str(int(value))
+
+
+def _integral(value: float) -> int:
+    if not value.is_integer():
+        raise ValueError("not a whole number")
+    return int(value)
+
+
 def _annotation(spec: FieldSpec) -> Any:
     """The pydantic type of one field (before ``None`` is allowed)."""
     kind = spec.kind
     if spec.identifier:
-        return Annotated[str, Field(min_length=1, max_length=MAX_ID,
-                                    coerce_numbers_to_str=True)]
+        # a number (a spreadsheet's 1001 or 1001.0) is the id "1001"
+        return Annotated[str, Field(min_length=1, max_length=MAX_ID)] | Annotated[
+            int, Strict(), Field(gt=-MAX_NUMBER_ID, lt=MAX_NUMBER_ID), AfterValidator(str)] \
+            | Annotated[float, Strict(), AfterValidator(_number_id)]
     if kind == "string":
         return Annotated[str, Field(max_length=MAX_TEXT)]
     if kind == "bool":
         return Annotated[bool, Strict()]
     if kind == "int":
-        return Annotated[int, Strict(), Field(ge=0)] if spec.nonnegative else \
-            Annotated[int, Strict()]
+        bound = Field(ge=0) if spec.nonnegative else Field()
+        # 3.0 is 3 (a spreadsheet's numbers are floats; JSON Schema's integer says so)
+        return Annotated[int, Strict(), bound] | Annotated[
+            float, Strict(), AfterValidator(_integral), bound]
     if kind == "number":
         return Annotated[float, Strict(), Field(allow_inf_nan=False)] | Annotated[int, Strict()]
     if kind == "enum":
@@ -152,12 +203,10 @@ class CollectionValidator:
                 continue
             for name, kind in self.temporal:
                 value = record.get(name)
-                if (index, name) in reported or not isinstance(value, str) or \
-                        not re.match(_PATTERNS[kind], value.strip()):
+                if (index, name) in reported or not isinstance(value, str):
                     continue
-                try:
-                    _PARSERS[kind](value.strip())
-                except ValueError:
+                text = value.strip()
+                if re.match(_SHAPES[kind], text) and not re.match(_PATTERNS[kind], text):
                     errors.append(_impossible(index, name, kind, value))
         return errors
 
@@ -181,16 +230,13 @@ class CollectionValidator:
                         bad.add(i)
                         continue
                 if kind == "datetime":
+                    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+                        index = indexes[i] if indexes is not None else i
+                        errors.append(_out_of_range(index, name, value))
+                        bad.add(i)
+                        continue
                     if value.tzinfo is None:
                         value = value.replace(tzinfo=CHONGQING)
-                    else:
-                        try:
-                            in_range(value)
-                        except ValueError:
-                            index = indexes[i] if indexes is not None else i
-                            errors.append(_out_of_range(index, name, value))
-                            bad.add(i)
-                            continue
                 elif kind == "time" and value.tzinfo is not None:
                     value = value.replace(tzinfo=None)
                 row[name] = value
@@ -215,15 +261,18 @@ _KIND_ZH = {"datetime": "日期时间", "date": "日期", "time": "时间"}
 
 
 def _impossible(index: int, name: str, kind: str, value: str) -> FieldError:
-    return FieldError(index, name, "impossible_value", f"no such {kind}: {value!r}",
-                      f"不存在的{_KIND_ZH[kind]}：{value!r}", value)
+    years = (f" (or outside years {FIRST_YEAR} to {LAST_YEAR})", f"（或超出公元 {FIRST_YEAR} 至 "
+             f"{LAST_YEAR} 年）") if kind == "datetime" else ("", "")
+    return FieldError(index, name, "impossible_value", f"no such {kind}: {value!r}{years[0]}",
+                      f"不存在的{_KIND_ZH[kind]}：{value!r}{years[1]}", value)
 
 
 def _out_of_range(index: int, name: str, value: dt.datetime) -> FieldError:
     return FieldError(index, name, "out_of_range",
-                      f"{value.isoformat()} is outside the range of dates in Chongqing time",
-                      f"{value.isoformat()} 换算为重庆时间后超出日期范围（公元 1 年至 9999 年）",
-                      value.isoformat())
+                      f"{value.isoformat()} is outside the range of datetimes (years "
+                      f"{FIRST_YEAR} to {LAST_YEAR})",
+                      f"{value.isoformat()} 超出日期时间的范围（公元 {FIRST_YEAR} 年至 "
+                      f"{LAST_YEAR} 年）", value.isoformat())
 
 
 _KIND_EXPECTED: dict[str, tuple[str, str]] = {
@@ -268,6 +317,9 @@ def _field_error(index: int, field: str | None, err: Any, spec: FieldSpec | None
     if field is None:
         return FieldError(index, None, "type", "a record must be a mapping",
                           "记录必须是映射", value)
+    if spec is not None and spec.kind in _SHAPES and isinstance(value, str) \
+            and re.match(_SHAPES[spec.kind], value.strip()):
+        return _impossible(index, field, spec.kind, value)
     if kind == "missing":
         return FieldError(index, field, "missing", "required field missing", "缺少必填字段")
     if spec is not None and kind in ("string_too_long",):
@@ -313,15 +365,36 @@ def build_validator(collection: str, specs: Mapping[str, FieldSpec]) -> Collecti
     return CollectionValidator(collection, specs, adapter, temporal)
 
 
+def _stripped(core: str) -> str:
+    """A pattern for text that is ``core`` once pydantic strips its whitespace."""
+    return f"^[{_WS}]*{core}[{_WS}]*$"
+
+
+def _text_pattern(longest: int, *, empty: bool) -> str:
+    """Text of at most ``longest`` characters once stripped (at least one unless
+    ``empty``)."""
+    core = f"[^{_WS}](?:[\\s\\S]{{0,{longest - 2}}}[^{_WS}])?"
+    return _stripped(f"(?:{core})?" if empty else core)
+
+
 def field_json_schema(spec: FieldSpec) -> dict[str, Any]:
-    """The JSON Schema of one field: exactly what :func:`validator` accepts (with null)."""
+    """The JSON Schema of one field: exactly what :func:`validator` accepts (with null).
+
+    Patterns, not JSON Schema ``format``s: a date is a real date (``2026-02-30`` is not;
+    29 February only in leap years), a time ``HH:MM[:SS]`` of a real day, a datetime one
+    of years 2 to 9998 (:func:`in_range`); text is measured once surrounding whitespace
+    is stripped, as the loader strips it. An id may be a whole number of at most 15 digits
+    (read as its text).
+    """
     kind = spec.kind
     schema: dict[str, Any]
     if spec.identifier:
-        schema = {"anyOf": [{"type": "string", "minLength": 1, "maxLength": MAX_ID},
-                            {"type": "number"}]}
+        schema = {"anyOf": [
+            {"type": "string", "pattern": _text_pattern(MAX_ID, empty=False)},
+            {"type": "integer", "exclusiveMaximum": MAX_NUMBER_ID,
+             "exclusiveMinimum": -MAX_NUMBER_ID}]}
     elif kind == "string":
-        schema = {"type": "string", "maxLength": MAX_TEXT}
+        schema = {"type": "string", "pattern": _text_pattern(MAX_TEXT, empty=True)}
     elif kind == "bool":
         schema = {"type": "boolean"}
     elif kind == "int":
@@ -334,9 +407,8 @@ def field_json_schema(spec: FieldSpec) -> dict[str, Any]:
         schema = {"type": "array", "items": {"enum": list(spec.values)} if spec.values
                   else {"type": "string"}}
     else:
-        schema = {"type": "string", "pattern": _PATTERNS[kind]}
+        schema = {"type": "string", "pattern": _stripped(_PATTERNS[kind][1:-1])}
     if spec.required:
         return schema
     return {"anyOf": [schema, {"type": "null"}]} if "anyOf" not in schema else \
         {"anyOf": [*schema["anyOf"], {"type": "null"}]}
-

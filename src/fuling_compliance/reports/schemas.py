@@ -27,7 +27,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..facts.model import COLLECTIONS, FactFile
+from ..facts.model import COLLECTIONS, FORMAT, field_specs
+from ..facts.validate import field_json_schema
 from ..rules.model import COMPARE_OPS, RuleFile
 from ..rules.regulation import regulation
 from .report import Report
@@ -50,7 +51,7 @@ def json_schema(name: str) -> dict[str, Any]:
         schema = _rules_schema()
         title = "fuling-compliance rules v1"
     elif name == "facts":
-        schema = FactFile.model_json_schema(by_alias=True)
+        schema = _facts_schema()
         title = "fuling-compliance facts v1"
     elif name == "report":
         schema = Report.model_json_schema(by_alias=True, mode="serialization")
@@ -64,6 +65,58 @@ def json_schema(name: str) -> dict[str, Any]:
 def schema_text(name: str) -> str:
     """The schema as the text shipped in ``schemas/`` (stable order, final newline)."""
     return json.dumps(json_schema(name), ensure_ascii=False, indent=2) + "\n"
+
+
+def _facts_schema() -> dict[str, Any]:
+    """A fact file, field by field exactly as the loader validates it
+    (:func:`~fuling_compliance.facts.validate.field_json_schema`).
+
+    What a schema cannot say is left to the loader: references between records,
+    duplicate ids, cross-record consistency. Unknown collections and fields are allowed,
+    as the loader keeps and ignores them (with a warning).
+    """
+    defs: dict[str, Any] = {}
+    properties: dict[str, Any] = {
+        "format": {"const": FORMAT, "description": "The format of the file."},
+        "as_of": {"anyOf": [{"type": "string",
+                             "pattern": field_json_schema_of_as_of()},
+                            {"type": "null"}],
+                  "description": "The moment of judgement: YYYY-MM-DD HH:MM[:SS][±HH:MM] "
+                                 "(Chongqing time without an offset)."},
+    }
+    for collection, model in COLLECTIONS.items():
+        specs = field_specs(collection)
+        name = model.__name__
+        record: dict[str, Any] = {
+            "type": "object", "title": name,
+            "description": (model.__doc__ or "").strip().split("\n\n")[0] or name,
+            "properties": {f: _described(field_json_schema(s), model, f)
+                           for f, s in specs.items()},
+            "additionalProperties": True}
+        required = [f for f, s in specs.items() if s.required]
+        if required:
+            record["required"] = required
+        defs[name] = record
+        ref = {"$ref": f"#/$defs/{name}"}
+        shape = ref if collection == "commission" else {"type": "array", "items": ref}
+        properties[collection] = {"anyOf": [shape, {"type": "null"}]}
+    return {"$defs": defs, "type": "object", "properties": properties,
+            "additionalProperties": True,
+            "description": "A fact set (fuling-compliance/facts/v1): collections of records. "
+                           "Keys the format does not define are kept and ignored."}
+
+
+def field_json_schema_of_as_of() -> str:
+    """``as_of``: a datetime, as the loader reads it (surrounding whitespace allowed)."""
+    from ..facts.model import FieldSpec
+
+    pattern: str = field_json_schema(FieldSpec("as_of", "datetime", required=True))["pattern"]
+    return pattern
+
+
+def _described(schema: dict[str, Any], model: Any, name: str) -> dict[str, Any]:
+    info = model.model_fields[name]
+    return {**schema, "description": info.description} if info.description else schema
 
 
 def _rules_schema() -> dict[str, Any]:
