@@ -1,0 +1,161 @@
+"""Every code block of the README runs, as written, on the bundled data.
+
+* ``python`` blocks run in order in one namespace, from the repository's root;
+* ``sh`` blocks: each line is a shell command;
+* plain blocks (a console session): each ``$ `` line is a shell command, and the first
+  line shown after it (up to a ``…``) must begin a line of what it printed (or wrote to
+  its ``--output`` file).
+
+Commands run in a scratch folder holding ``examples/``, ``rules/``, ``features/`` and
+``schemas/`` of this checkout, with ``fuling-compliance`` on the ``PATH`` running this
+checkout's package. They must exit 0 or 1 (findings), never print a traceback. A block
+that installs, needs the network or stands for a file of the reader's own is marked
+just above its fence, explicitly: ``<!-- readme-test: skip (why) -->``, or
+``<!-- readme-test: skip-command "words" (why) -->`` for the commands containing words.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import re
+import shlex
+import stat
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+import fuling_compliance
+
+ROOT = Path(__file__).resolve().parents[2]
+README = ROOT / "README.md"
+SRC = Path(fuling_compliance.__file__).resolve().parents[1]
+MARK = re.compile(r"<!-- readme-test: (skip|skip-command \"([^\"]+)\") \((.+)\) -->")
+
+
+@dataclass
+class Block:
+    line: int
+    lang: str
+    text: str
+    skip: str | None = None
+    skip_commands: list[str] = field(default_factory=list)
+
+
+def blocks() -> list[Block]:
+    out: list[Block] = []
+    lines = README.read_text(encoding="utf-8").splitlines()
+    i = 0
+    while i < len(lines):
+        if lines[i].startswith("```"):
+            lang = lines[i][3:].strip()
+            start = i
+            i += 1
+            body: list[str] = []
+            while not lines[i].startswith("```"):
+                body.append(lines[i])
+                i += 1
+            block = Block(start + 1, lang, "\n".join(body) + "\n")
+            mark = MARK.fullmatch(lines[start - 1].strip()) if start else None
+            if mark and mark.group(1) == "skip":
+                block.skip = mark.group(3)
+            elif mark:
+                block.skip_commands.append(mark.group(2))
+            out.append(block)
+        i += 1
+    return out
+
+
+BLOCKS = blocks()
+
+
+def test_every_block_is_run_or_marked() -> None:
+    assert {b.lang for b in BLOCKS} <= {"python", "sh", "", "yaml"}
+    assert all(b.skip for b in BLOCKS if b.lang == "yaml")
+    assert len([b for b in BLOCKS if b.skip is None]) >= 5
+
+
+def test_python_blocks_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    namespace: dict[str, object] = {"__name__": "readme"}
+    ran = 0
+    for block in BLOCKS:
+        if block.lang != "python" or block.skip:
+            continue
+        printed = io.StringIO()
+        with contextlib.redirect_stdout(printed):
+            exec(compile(block.text, f"README.md:{block.line}", "exec"), namespace)
+        ran += 1
+    assert ran >= 2
+    assert "VIS-02 SM-P14 not_applicable -> fail" in printed.getvalue()
+
+
+# ----------------------------------------------------------------------------- commands
+@dataclass
+class Command:
+    line: int
+    text: str
+    expected: str | None
+
+
+def commands() -> list[Command]:
+    out: list[Command] = []
+    for block in BLOCKS:
+        if block.skip or block.lang not in ("sh", ""):
+            continue
+        lines = block.text.splitlines()
+        for n, line in enumerate(lines):
+            if block.lang == "sh":
+                text = line.split("#", 1)[0].strip()
+                expected = None
+            elif line.startswith("$ "):
+                text = line[2:].strip()
+                after = lines[n + 1] if n + 1 < len(lines) else ""
+                expected = None if after.startswith("$ ") or not after.strip() else after
+            else:
+                continue
+            if text and not any(words in text for words in block.skip_commands):
+                out.append(Command(block.line + n + 1, text, expected))
+    return out
+
+
+@pytest.fixture(scope="module")
+def scratch(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    folder = tmp_path_factory.mktemp("readme")
+    for name in ("examples", "rules", "features", "schemas"):
+        (folder / name).symlink_to(ROOT / name)
+    bin_dir = folder / ".bin"
+    bin_dir.mkdir()
+    shim = bin_dir / "fuling-compliance"
+    shim.write_text(f"#!/bin/sh\nexec {shlex.quote(sys.executable)} -m fuling_compliance "
+                    '"$@"\n', encoding="utf-8")
+    shim.chmod(shim.stat().st_mode | stat.S_IEXEC)
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
+           "PYTHONPATH": str(SRC), "COLUMNS": "200"}
+    return folder, env
+
+
+def _normal(text: str) -> str:
+    return " ".join(text.split())
+
+
+@pytest.mark.parametrize("command", commands(), ids=lambda c: f"README.md:{c.line}")
+def test_commands_run(command: Command, scratch: tuple[Path, dict[str, str]]) -> None:
+    folder, env = scratch
+    result = subprocess.run(command.text, shell=True, cwd=folder, env=env,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode in (0, 1), (command.text, result.stderr)
+    assert "Traceback" not in result.stderr
+    if command.expected is None:
+        return
+    printed = result.stdout + "\n" + result.stderr
+    written = re.search(r"--output (\S+)", command.text)
+    if written and not written.group(1).endswith((".html", ".xlsx")):
+        printed += "\n" + (folder / written.group(1)).read_text(encoding="utf-8-sig")
+    want = _normal(command.expected.split("…")[0])
+    lines = [_normal(line) for line in printed.splitlines()]
+    assert any(line.startswith(want) for line in lines), (command.text, want, printed[:2000])
