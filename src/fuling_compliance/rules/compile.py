@@ -733,6 +733,11 @@ def engine_fields(compiled: Iterable[CompiledRule]) -> dict[str, set[str]]:
     without a gate reads its ``as_of`` coordinates from the subject fact)."""
     out: dict[str, set[str]] = {}
     for c in compiled:
+        # every collection the rule joins gets facts, even one whose fields it never
+        # reads (`exists: outlet` with no `match`): a KeyError in the runner before
+        out.setdefault(c.rule.subject, set())
+        for rel in c.rule.related.values():
+            out.setdefault(rel.collection, set())
         for coll, names in c.fields.items():
             if coll != GATE_KIND:
                 out.setdefault(coll, set()).update(names)

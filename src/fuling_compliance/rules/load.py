@@ -352,6 +352,13 @@ def _prune_unions(shapes: list[_Shape]) -> list[_Shape]:
         if meant:
             best = min(meant, key=lambda t: scores[t])
             keep = set(tags[best])
+            # a kept error may sit under several branches at this union (the same place
+            # reached through two of them): it keeps only the chosen one, so that the
+            # union is decided and the loop moves on (it looped forever before)
+            for i in keep:
+                shapes[i] = _Shape(shapes[i].err, shapes[i].path,
+                                   [b for b in shapes[i].branches
+                                    if b[0] != prefix or b[1] == best])
         else:
             first = next(iter(tags.values()))[0]
             names = list(dict.fromkeys(_branch_name(t) for t in tags))
@@ -775,7 +782,14 @@ class _RuleChecker:
         for shift_key in ("plus", "minus", "times"):
             shift = getattr(value, shift_key)
             if isinstance(shift, ParamRef):
-                self.param(shift, (*path, shift_key, "param"))
+                amount = self.param(shift, (*path, shift_key, "param"))
+                if shift.param in self.rule.parameters and (
+                        not isinstance(amount, int | float) or isinstance(amount, bool)):
+                    self.problem(("parameters", shift.param, "value"),
+                                 f"parameter {shift.param!r} is an amount ({shift_key}): "
+                                 f"it must be a number, not {amount!r}",
+                                 f"参数 {shift.param!r} 用作数量（{shift_key}），必须是数字，"
+                                 f"不能是 {amount!r}", "type_mismatch")
         if right is None:
             return
         kinds = {left.kind, right.kind}
