@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import json
+import re
 import shutil
 import time
 from pathlib import Path
@@ -261,3 +262,84 @@ def test_library_errors_only(rules_copy: Path) -> None:
     (rules_copy / "calendar" / "2026.yaml").write_text("", encoding="utf-8")
     with pytest.raises(FulingError):
         load_rules(rules_copy)
+
+
+# ----------------------------------------------------------------------------- at the limits
+def _example_doc() -> dict[str, Any]:
+    from fuling_compliance.yaml_source import read_document
+
+    data, problems = read_document(EXAMPLE, positions=False)
+    assert not problems
+    doc: dict[str, Any] = data
+    return doc
+
+
+def test_the_engine_survives_facts_at_the_limits() -> None:
+    """200-character ids (suppliers: every join and partition; staff: a joined rule) and
+    20,000-character texts in the fields that reach durable_rules: the same outcomes."""
+    from fuling_compliance.facts.validate import MAX_ID, MAX_TEXT
+
+    doc = _example_doc()
+    long_ids: dict[str, str] = {}
+
+    def longer(value: str) -> str:
+        return long_ids.setdefault(value, (value + "-" + "长" * MAX_ID)[:MAX_ID - 3]
+                                   + f"{len(long_ids):03d}")
+
+    for collection in ("suppliers", "staff"):
+        for record in doc[collection]:
+            record["id"] = longer(record["id"])
+    from fuling_compliance.facts.model import REFERENCES
+
+    for (source, key), target in REFERENCES.items():
+        records = doc.get(source)
+        for record in records if isinstance(records, list) else [records] if records else []:
+            if target in ("suppliers", "staff") and record.get(key) in long_ids:
+                record[key] = long_ids[record[key]]
+    for record in doc["appointment_changes"]:
+        if record.get("reason"):
+            record["reason"] = (record["reason"] + "。" * MAX_TEXT)[:MAX_TEXT]
+    for record in doc["disclosures"]:
+        if isinstance(record.get("value"), str):
+            record["value"] = (record["value"] + " 说明" * MAX_TEXT)[:MAX_TEXT]
+    assert max(map(len, long_ids.values())) == MAX_ID
+    rules = load_rules()
+    before = evaluate(rules, load_facts(EXAMPLE))
+    after = evaluate(rules, load_facts_data(doc), isolated=True)
+    assert after.summary == before.summary
+    assert [r.model_dump() for r in after.rules] == [r.model_dump() for r in before.rules]
+
+
+# ----------------------------------------------------------------------------- found by fuzzing
+def test_an_empty_shift_in_a_rule_file_is_refused_at_once(rules_copy: Path) -> None:
+    """The rule-file error pruning looped forever on ``plus: {}`` (found by test_fuzz)."""
+    path = rules_copy / "1-6-7-commission.yaml"
+    _edit(path, "gt: {field: date, plus: {param: publish_days}}", "gt: {field: date, plus: {}}")
+    start = time.perf_counter()
+    with pytest.raises(FulingError):
+        load_rules(path)
+    assert time.perf_counter() - start < 10
+
+
+def test_a_text_parameter_used_as_an_amount_is_located(rules_copy: Path) -> None:
+    """Compilation crashed with a TypeError (found by test_fuzz)."""
+    path = rules_copy / "4-5-complaints.yaml"
+    _edit(path, "      reply_days:\n        value: 10\n",
+          "      reply_days:\n        value: '9:30'\n")
+    _rejected_rules(rules_copy, "reply_days", "must be a number")
+
+
+def test_a_related_record_without_match_is_evaluated(rules_copy: Path) -> None:
+    """A joined collection none of whose fields a rule reads was a KeyError in the
+    runner (found by test_fuzz)."""
+    path = rules_copy / "3.1-outlets.yaml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index("related:")
+    line_end = text.index("\n", text.index("outlet:", start))
+    related = text[start:line_end]
+    assert "match:" in related, related
+    unmatched = re.sub(r",?\s*match: \{[^}]*\}", "", related)
+    path.write_text(text[:start] + unmatched + text[line_end:], encoding="utf-8")
+    ruleset = load_rules(path)
+    report = evaluate(ruleset, load_facts(EXAMPLE))
+    assert report.ruleset.rules == len(ruleset)
