@@ -25,7 +25,8 @@ SRC = str(Path(fuling_compliance.__file__).resolve().parents[1])
 
 #: third-party packages neither ``import fuling_compliance`` nor ``--help`` may load
 HEAVY = frozenset({
-    "chinese_calendar", "dask", "distributed", "durable", "durable_rules_engine", "jinja2",
+    "chinese_calendar", "dask", "distributed", "durable", "durable_rules_engine", "gherkin",
+    "jinja2",
     "numpy", "openpyxl", "pydantic", "pydantic_core", "pygal", "rich", "yaml",
 })
 

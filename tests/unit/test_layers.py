@@ -1,4 +1,5 @@
-"""The package's layers import only downward: cli > reports > engine > rules > facts > base.
+"""The package's layers import only downward:
+cli > testing > reports > engine > rules > facts > base.
 
 The flow is one-way (load → validate → normalise → compile → evaluate → report); a module
 that imports from a higher layer (also inside a function) fails this test. The public
@@ -11,7 +12,7 @@ import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[2] / "src" / "fuling_compliance"
-ORDER = ("base", "facts", "rules", "engine", "reports", "cli")
+ORDER = ("base", "facts", "rules", "engine", "reports", "testing", "cli")
 FACADES = {("__init__",), ("__main__",)}
 
 
