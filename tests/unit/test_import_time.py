@@ -26,8 +26,7 @@ SRC = str(Path(fuling_compliance.__file__).resolve().parents[1])
 #: third-party packages neither ``import fuling_compliance`` nor ``--help`` may load
 HEAVY = frozenset({
     "chinese_calendar", "dask", "distributed", "durable", "durable_rules_engine", "gherkin",
-    "jinja2",
-    "numpy", "openpyxl", "pydantic", "pydantic_core", "pygal", "rich", "yaml",
+    "jinja2", "numpy", "openpyxl", "pydantic", "pydantic_core", "pygal", "rich", "yaml",
 })
 
 #: the only modules of the package itself that ``--help`` and ``--version`` may load
