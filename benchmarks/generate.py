@@ -18,7 +18,8 @@ non-event fields are unknown (missing) at about ``unknown_rate``; open cases (an
 unanswered complaint that is or is not yet overdue, a visit in the future ...) arise
 because every event timestamp later than ``as_of`` is left out, as a records system
 extracted at ``as_of`` would show it. Deadlines are sometimes met exactly on their
-boundary (the last allowed minute or working day).
+boundary (the last allowed minute or working day); the limits are the parameters of the
+rules (``rules=``, default the bundled ones), so a changed parameter moves the boundary.
 
 The data always passes the loader's integrity checks: unique ids, references to
 existing records of the same supplier, ``satisfied <= respondents``, completion and
@@ -40,6 +41,7 @@ from typing import Any
 
 from fuling_compliance.calendar import CHONGQING, WorkingCalendar
 from fuling_compliance.facts.model import COLLECTIONS
+from fuling_compliance.rules.load import RuleSet, load_rules
 
 Doc = dict[str, Any]
 
@@ -103,8 +105,9 @@ class _Gen:
 
     def __init__(self, n: int, seed: int, as_of: dt.datetime, violation_rate: float,
                  unknown_rate: float, empty_lists: bool, join_unknowns: bool,
-                 calendar: WorkingCalendar) -> None:
+                 calendar: WorkingCalendar, limits: dict[str, float]) -> None:
         self.n = n
+        self.limits = limits
         self.rng = random.Random(seed)
         self.as_of = as_of
         self.as_of_ts = int(as_of.timestamp())
@@ -175,6 +178,13 @@ class _Gen:
     def happened(self, ts: int | None) -> str | None:
         """An event timestamp as recorded at as_of: None if it lies after as_of."""
         return None if ts is None or ts > self.as_of_ts else iso(ts)
+
+    def limit(self, key: str, default: float) -> float:
+        """A parameter of the rules (``RULE.name``), or ``default`` if the rule lacks it."""
+        return self.limits.get(key, default)
+
+    def days(self, key: str, default: int) -> int:
+        return max(0, int(self.limit(key, default)))
 
     def wd_delay(self, limit: int, late_share: float) -> tuple[int, bool]:
         """Working days taken for a task with a limit: mostly within, sometimes late."""
@@ -343,6 +353,7 @@ class _Gen:
     def outlet_days(self, outlets: list[dict[str, Any]], total: int) -> None:
         per, extra = divmod(total, len(outlets)) if outlets else (0, 0)
         out: list[dict[str, Any]] = []
+        grace = int(self.limit("OUT-08.open_grace_minutes", 0))
         for i, outlet in enumerate(outlets):
             k = per + (1 if i < extra else 0)
             opens = _minutes(outlet["opens"])
@@ -353,9 +364,9 @@ class _Gen:
                 if r < self.vr / 2:
                     opened = None  # did not open (OUT-07)
                 elif r < self.vr / 2 + self.vr:
-                    opened = opens + self.rng.randrange(1, 45)  # late (OUT-08)
+                    opened = opens + grace + self.rng.randrange(1, 45)  # late (OUT-08)
                 elif r < self.vr * 1.5 + 0.05:
-                    opened = opens  # exactly on time
+                    opened = opens + grace  # exactly on time
                 else:
                     opened = opens - self.rng.randrange(1, 20)
                 out.append({"outlet_id": outlet["id"], "date": day.isoformat(),
@@ -393,6 +404,7 @@ class _Gen:
         owners = self.split(total, suppliers)
         p_change = min(1.0, n_changes / max(1, total))
         horizon = self.end_ts - 10 * 86400
+        notice = int(self.limit("VIS-01.min_notice_hours", 0) * 3600)
         for i, sid in enumerate(owners):
             aid = f"V{i + 1:07d}"
             first = self.office_ts(self.start_ts + 5 * 86400, horizon)
@@ -402,9 +414,9 @@ class _Gen:
             if r < self.vr / 3:
                 booked = None  # never booked (VIS-01)
             elif r < self.vr:
-                booked = first + self.rng.choice((0, 60, 1800, 3600))  # not in advance
+                booked = first - notice + self.rng.choice((0, 60, 1800, 3600))  # too late
             else:
-                booked = first - self.rng.randrange(1, 10 * 24) * 3600
+                booked = first - notice - self.rng.randrange(1, 10 * 24) * 3600
             scheduled = first
             cancelled = False
             while len(changes) < n_changes and self.rng.random() < (
@@ -450,7 +462,8 @@ class _Gen:
         if by == "supplier" and r < self.vr:
             notified = None
         elif by == "supplier" and r < self.vr * 2:
-            notified = start + self.rng.choice((0, 600, 3600))  # not before the old start
+            notice = int(self.limit("VIS-04.change_notice_hours", 0) * 3600)
+            notified = start - notice + self.rng.choice((0, 600, 3600))  # not early enough
         reason: str | None = self.rng.choice(REASONS)
         if by == "supplier" and (self.first("VIS-03") or self.rng.random() < self.vr):
             reason = self.rng.choice(("", None))
@@ -478,10 +491,11 @@ class _Gen:
         if r < self.vr * 1.2 + 0.04:
             return "cancelled", None
         r = self.rng.random()
+        grace = int(self.limit("VIS-02.late_grace_minutes", 0) * 60)
         if r < self.vr:
-            arrived = start + self.rng.randrange(1, 90) * 60  # late (VIS-02)
+            arrived = start + grace + self.rng.randrange(1, 90) * 60  # late (VIS-02)
         elif r < self.vr + 0.05:
-            arrived = start  # exactly on time
+            arrived = start + grace  # exactly on time
         else:
             arrived = start - self.rng.randrange(1, 30) * 60
         return "completed", self.happened(self.maybe(arrived))
@@ -622,29 +636,32 @@ class _Gen:
                 "written_record": self.flag(p_false=0.5 if major else 0.7),
             }
             if concerns == "sector":
-                n, last = self.wd_delay(15, self.vr * 2)
+                n, last = self.wd_delay(self.days("CMP-06.commission_reply_days", 15),
+                                        self.vr * 2)
                 record["replied_at"] = self.happened(self.after_wd(received, n, last_minute=last))
             else:
-                n, last = self.wd_delay(3, self.vr * 2)
+                n, last = self.wd_delay(self.days("CMP-02.verify_days", 3), self.vr * 2)
                 verified = self.after_wd(received, n, last_minute=last)
                 record["verified_at"] = self.happened(verified)
                 if record["verified_at"] is not None and verified is not None:
                     record["substantiated"] = self.flag(p_false=0.4)
                     if record["substantiated"]:
-                        n, last = self.wd_delay(15, self.vr * 2)
+                        n, last = self.wd_delay(self.days("CMP-03.rectify_days", 15),
+                                                self.vr * 2)
                         rectified = self.after_wd(received, n, last_minute=last)
                         record["rectified_at"] = self.happened(
                             None if rectified is None else max(rectified, verified))
-                    n, last = self.wd_delay(5, self.vr * 2)
+                    n, last = self.wd_delay(self.days("CMP-05.report_days", 5), self.vr * 2)
                     record["reported_at"] = self.happened(self.after_wd(verified, n,
                                                                         last_minute=last))
-                n, last = self.wd_delay(10, self.vr * 2)
+                n, last = self.wd_delay(self.days("CMP-04.reply_days", 10), self.vr * 2)
                 record["replied_at"] = self.happened(self.after_wd(received, n, last_minute=last))
             out.append(record)
         self.doc["complaints"] = out
 
     def surveys(self, suppliers: list[str], total: int) -> None:
         total = max(total, 2 * len(suppliers))
+        threshold = min(1.0, self.limit("STF-05.min_satisfaction", 90) / 100)
         out: list[dict[str, Any]] = []
         for i, sid in enumerate(suppliers + self.split(total - len(suppliers), suppliers)):
             month = self.rng.randrange(1, 12)
@@ -656,13 +673,13 @@ class _Gen:
                 respondents = 0
             elif r < 0.02 + self.ur:
                 respondents = None
-            share = (self.rng.uniform(0.7, 0.9) if self.first("STF-05")
-                     or self.rng.random() < self.vr * 3
-                     else self.rng.uniform(0.9, 1.0))
+            share = (self.rng.uniform(max(0.0, threshold - 0.2), threshold)
+                     if self.first("STF-05") or self.rng.random() < self.vr * 3
+                     else self.rng.uniform(threshold, 1.0))
             satisfied = None if respondents is None else min(respondents,
                                                              int(respondents * share + 0.5))
             if respondents and self.rng.random() < 0.02:
-                satisfied = math.ceil(respondents * 0.9)  # exactly on the threshold
+                satisfied = math.ceil(respondents * threshold)  # exactly on the threshold
             out.append({"id": f"Y{i + 1:05d}", "supplier_id": sid,
                         "period_start": start.isoformat(), "period_end": end.isoformat(),
                         "respondents": respondents, "satisfied": self.maybe(satisfied)})
@@ -673,6 +690,7 @@ class _Gen:
         quarter_days = (dt.date(YEAR, 3, 20), dt.date(YEAR, 6, 20), dt.date(YEAR, 9, 10),
                         dt.date(YEAR, 11, 20))
         as_of_day = _local(self.as_of_ts).date()
+        limit = self.days("COM-03.publish_days", 30)
         for sid in suppliers:
             # COM-02: no recent assessment (always the last supplier)
             skip_recent = self.rng.random() < 0.2 or sid == suppliers[-1]
@@ -683,13 +701,16 @@ class _Gen:
                 r = self.rng.random()
                 published: dt.date | None
                 if r < 0.1:
-                    published = day + dt.timedelta(days=self.rng.randrange(31, 70))  # late
+                    published = day + dt.timedelta(days=self.rng.randrange(limit + 1,
+                                                                           limit + 40))  # late
                 elif r < 0.15:
-                    published = day + dt.timedelta(days=30)  # on the last day
+                    published = day + dt.timedelta(days=limit)  # on the last day
                 elif r < 0.2:
                     published = None  # never published
                 else:
-                    published = day + dt.timedelta(days=self.rng.randrange(2, 29))
+                    low = min(2, limit)
+                    published = day + dt.timedelta(days=self.rng.randrange(
+                        low, max(low + 1, limit - 1)))  # in time
                 if published is not None and published > as_of_day:
                     published = None  # not yet
                 out.append({"id": f"E{len(out) + 1:04d}", "supplier_id": sid,
@@ -729,6 +750,19 @@ def _minutes(text: str) -> int:
 
 
 _CALENDAR: list[WorkingCalendar] = []
+_RULES: list[RuleSet] = []
+
+
+def _bundled_rules() -> RuleSet:
+    if not _RULES:
+        _RULES.append(load_rules())
+    return _RULES[0]
+
+
+def limits(rules: RuleSet) -> dict[str, float]:
+    """``{"RULE.parameter": value}`` of the rules' numeric parameters."""
+    return {f"{r.id}.{name}": float(p.value) for r in rules for name, p in r.parameters.items()
+            if isinstance(p.value, int | float) and not isinstance(p.value, bool)}
 
 
 def _calendar() -> WorkingCalendar:
@@ -747,6 +781,7 @@ def generate(
     empty_lists: bool = True,
     join_unknowns: bool = True,
     calendar: WorkingCalendar | None = None,
+    rules: RuleSet | None = None,
 ) -> Doc:
     """A fact document of exactly ``n`` records (``n`` >= about 400), deterministic in ``seed``.
 
@@ -756,9 +791,11 @@ def generate(
     and writes a supervision number without digits. Both are legal data and on by
     default; with durable_rules 2.0.28 they used to crash or lose facts until the
     compiler guarded every operand (switch them off to benchmark an older engine).
+    ``rules`` give the limits (deadlines, grace periods, thresholds) the data is placed
+    around (default: the bundled rules).
     """
     gen = _Gen(n, seed, as_of, violation_rate, unknown_rate, empty_lists, join_unknowns,
-               calendar or _calendar())
+               calendar or _calendar(), limits(rules or _bundled_rules()))
     doc = gen.run()
     total = count(doc)
     if total != n:  # pragma: no cover - a bug in the arithmetic above

@@ -1,4 +1,4 @@
-"""A plain, hand-written Python checker of all 43 rules — what a user might write instead.
+"""A plain, hand-written Python checker of the catalogue's rules — what a user might write.
 
 ``check(facts, as_of)`` returns ``{(rule_id, subject_id, item): status}`` for every
 subject of every rule (``item`` is None for rules without items), with status one of
@@ -40,8 +40,13 @@ Conventions (the same as the package's, see ``calendar.py``, ``normalise.py``,
   known only when ``respondents > 0``; phone numbers compare their digits.
 * Per-item rules (DIS-01/04/05, HOT-02/03, SYS-01) give one outcome per item.
 
-The policy parameters are written out in :data:`PARAMS` (the values in the YAML);
-pass ``params`` to override some.
+The policy parameters are read from the rules (``parameters:`` in ``rules/*.yaml``, or
+the rule set passed as ``rules``): this file holds the reading of each rule, never a
+value of the policy. :data:`PARAMS` names the parameters each reading uses, with the unit
+it assumes; a rule set whose parameter is missing or has another unit is refused with a
+message naming the rule file. Outcomes are given only for the rules of the rule set
+(:data:`RULE_IDS` are the ones this file can judge; a rule added in ``rules/`` has its
+feature scenarios, not a reading here).
 """
 
 from __future__ import annotations
@@ -54,27 +59,28 @@ from typing import Any
 
 from fuling_compliance.calendar import CHONGQING, WorkingCalendar
 from fuling_compliance.facts.model import FactSet
+from fuling_compliance.rules.load import RuleSet, load_rules
 
 PASS, FAIL, INSUFFICIENT, NA = "pass", "fail", "insufficient_data", "not_applicable"
 RANK = {FAIL: 3, INSUFFICIENT: 2, PASS: 1, NA: 0}
 Key = tuple[str, str, str | None]
 K = bool | None  # a three-valued truth value
 
-#: The policy parameters of the rules (``parameters:`` in rules/*.yaml).
-PARAMS: dict[str, int] = {
-    "COM-02.assessment_interval_days": 92,
-    "COM-03.publish_days": 30,
-    "OUT-08.open_grace_minutes": 0,
-    "STF-05.min_satisfaction": 90,
-    "VIS-01.min_notice_hours": 0,
-    "VIS-02.late_grace_minutes": 0,
-    "VIS-04.change_notice_hours": 0,
-    "VIS-06.late_grace_minutes": 0,
-    "CMP-02.verify_days": 3,
-    "CMP-03.rectify_days": 15,
-    "CMP-04.reply_days": 10,
-    "CMP-05.report_days": 5,
-    "CMP-06.commission_reply_days": 15,
+#: ``RULE.parameter`` -> the unit this file's reading of the rule assumes (values: the rules')
+PARAMS: dict[str, str] = {
+    "COM-02.assessment_interval_days": "days",
+    "COM-03.publish_days": "days",
+    "OUT-08.open_grace_minutes": "minutes",
+    "STF-05.min_satisfaction": "percent",
+    "VIS-01.min_notice_hours": "hours",
+    "VIS-02.late_grace_minutes": "minutes",
+    "VIS-04.change_notice_hours": "hours",
+    "VIS-06.late_grace_minutes": "minutes",
+    "CMP-02.verify_days": "working_days",
+    "CMP-03.rectify_days": "working_days",
+    "CMP-04.reply_days": "working_days",
+    "CMP-05.report_days": "working_days",
+    "CMP-06.commission_reply_days": "working_days",
 }
 
 DIS_ITEMS = {
@@ -202,7 +208,7 @@ class Checker:
     """The rules, one method per family; ``run`` gives every outcome."""
 
     def __init__(self, facts: FactSet, as_of: dt.datetime, calendar: WorkingCalendar,
-                 params: dict[str, int], literal_events: bool) -> None:
+                 params: dict[str, int | float], literal_events: bool) -> None:
         self.f = facts
         self.as_of = as_of if as_of.tzinfo else as_of.replace(tzinfo=CHONGQING)
         self.t = _Time(calendar)
@@ -476,28 +482,66 @@ class Checker:
                                              deadline_missed(c.replied_at, due(answer))))
 
 
-_CALENDAR: list[WorkingCalendar] = []
+_BUNDLED: list[RuleSet] = []
+
+
+class ParameterError(ValueError):
+    """The rules lack a parameter this checker reads, or give it another unit."""
+
+
+def parameters(rules: RuleSet) -> dict[str, int | float]:
+    """``{"RULE.parameter": value}`` of the parameters :data:`PARAMS` names, from ``rules``.
+
+    Only rules present in ``rules`` are read (a rule that is not there has no outcome).
+    """
+    present = {r.id: r for r in rules}
+    values: dict[str, int | float] = {}
+    wrong = []
+    for key, unit in PARAMS.items():
+        rule_id, name = key.split(".")
+        rule = present.get(rule_id)
+        if rule is None:
+            continue
+        param = rule.parameters.get(name)
+        where = rules.origins.get(rule_id, ("rules/", 0))[0]
+        if param is None:
+            wrong.append(f"{key}: {rule_id} in {where} has no parameter {name!r}")
+        elif param.unit != unit or isinstance(param.value, bool | str):
+            wrong.append(f"{key}: {where} gives {param.value!r} {param.unit}, this checker "
+                         f"reads a number of {unit}")
+        else:
+            values[key] = param.value
+    if wrong:
+        raise ParameterError("benchmarks/oracle.py cannot read the rules' parameters:\n  "
+                             + "\n  ".join(wrong))
+    return values
 
 
 def check(
     facts: FactSet,
     as_of: dt.datetime | None = None,
     *,
+    rules: RuleSet | None = None,
     calendar: WorkingCalendar | None = None,
-    params: dict[str, int] | None = None,
+    params: dict[str, int | float] | None = None,
     literal_events: bool = False,
 ) -> dict[Key, str]:
-    """Every outcome of the 43 rules: ``{(rule_id, subject_id, item): status}``.
+    """Every outcome of the rules: ``{(rule_id, subject_id, item): status}``.
 
-    ``as_of`` defaults to the fact set's own; ``calendar`` to the package's working-day
-    calendar (pass the rule set's when it adds years).
+    ``rules`` default to the bundled ones (the parameter values and which rules exist
+    come from them); ``as_of`` to the fact set's own; ``calendar`` to the rules'
+    working-day calendar; ``params`` override some parameter values.
     """
     moment = as_of or facts.as_of
     if moment is None:
         raise ValueError("as_of is needed (the fact set has none)")
-    if calendar is None:
-        if not _CALENDAR:
-            _CALENDAR.append(WorkingCalendar())
-        calendar = _CALENDAR[0]
-    merged = {**PARAMS, **(params or {})}
-    return Checker(facts, moment, calendar, merged, literal_events).run()
+    if rules is None:
+        if not _BUNDLED:
+            _BUNDLED.append(load_rules())
+        rules = _BUNDLED[0]
+    values = {key: 0 for key in PARAMS}  # rules that are absent: computed, then dropped
+    values.update(parameters(rules))
+    values.update(params or {})
+    out = Checker(facts, moment, calendar or rules.calendar, values, literal_events).run()
+    present = {r.id for r in rules}
+    return {key: status for key, status in out.items() if key[0] in present}

@@ -49,3 +49,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         function = getattr(item, "function", None)
         if function is not None and function in scenario_wrapper_template_registry:
             item.add_marker(pytest.mark.features)
+
+
+def pytest_make_parametrize_id(config: pytest.Config, val: object, argname: str) -> str | None:
+    """Bytes parameters get escaped ids: ids are not escaped in this project (scenario
+    names and example values show as Chinese), and pytest would join raw bytes."""
+    return repr(val)[2:-1] if isinstance(val, bytes) else None
