@@ -30,5 +30,5 @@ def _unusable(path: Path, error: Exception) -> object:
 for _path in sorted(FEATURES.glob("*.feature")):
     try:
         scenarios(str(_path))
-    except Exception as _error:  # noqa: BLE001 - any reason pytest-bdd gives
+    except Exception as _error:  # any reason pytest-bdd gives
         globals()[f"test_unusable_feature_{_path.stem}"] = _unusable(_path, _error)
