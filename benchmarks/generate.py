@@ -12,7 +12,7 @@ The shape follows a district year, not a uniform mix: most records are outlet da
 and inquiries; complaints, proxy services and inspections are rarer; suppliers,
 areas, outlets, staff, disclosures, business services, surveys and assessments are
 reference data whose counts grow sub-linearly (suppliers) or with the activity they
-serve (outlets with outlet days, staff with checks). Every kind of violation the 43
+serve (outlets with outlet days, staff with checks). Every kind of violation the
 rules look for occurs at a few percent (``violation_rate``), and boolean or other
 non-event fields are unknown (missing) at about ``unknown_rate``; open cases (an
 unanswered complaint that is or is not yet overdue, a visit in the future ...) arise
