@@ -379,7 +379,14 @@ def steps(types: tuple[str, ...], lang: str) -> None:
     列出场景中可用的全部步骤及示例，以及每种对象的表格列名和可选值。
     """
     from ..facts.labels import COLLECTION_LABELS
-    from ..testing.steps import STEPS, TABLE_NOTES, StepFailure, collection_of, headers
+    from ..testing.steps import (
+        KEYWORDS,
+        STEPS,
+        TABLE_NOTES,
+        StepFailure,
+        collection_of,
+        headers,
+    )
 
     zh = lang == "zh"
     out = console_out()
@@ -393,9 +400,9 @@ def steps(types: tuple[str, ...], lang: str) -> None:
                   "Steps (after 假如/当/那么, or 而且/但是 continuing the kind before):")
         for definition in STEPS:
             out.print("")
-            out.print(f"  {definition.shown(lang)}    [{definition.kind}]")
+            keyword = KEYWORDS[definition.kind]
+            out.print(f"  {keyword} {definition.shown(lang)}")
             out.print("      " + definition.help.get(lang))
-            keyword = {"given": "假如", "when": "当", "then": "那么"}[definition.kind]
             out.print(("      例：" if zh else "      e.g. ") + f"{keyword} {definition.example}")
             for row in definition.table_example:
                 out.print("          | " + " | ".join(row) + " |")

@@ -24,7 +24,7 @@ import datetime as dt
 import difflib
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -54,9 +54,6 @@ def _hide(excinfo: Any) -> bool:
 
 __tracebackhide__ = _hide
 KEYWORDS: dict[StepKind, str] = {"given": "假如", "when": "当", "then": "那么"}
-KIND_NAMES: dict[StepKind, tuple[str, str]] = {
-    "given": ("假如（前提）", "given"), "when": ("当（动作）", "when"),
-    "then": ("那么（预期结果）", "then")}
 #: placeholder -> how it is shown in phrases (zh, en)
 PLACEHOLDERS: dict[str, tuple[str, str]] = {
     "label": ("对象类型", "record type"), "moment": ("时间", "moment"),
@@ -130,7 +127,7 @@ class StepDef:
     example: str
     help: Text
     #: an example data table written under the step (shown by ``steps``)
-    table_example: tuple[tuple[str, ...], ...] = field(default=())
+    table_example: tuple[tuple[str, ...], ...] = ()
 
     @property
     def phrase(self) -> str:
@@ -161,10 +158,6 @@ class StepDef:
         """The phrase with its placeholders named: ``评估时间为 "〈时间〉"``."""
         return _PLACEHOLDER.sub(
             lambda m: f"〈{PLACEHOLDERS[m.group(1)][0 if lang == 'zh' else 1]}〉", self.phrase)
-
-    @property
-    def uses_table(self) -> bool:
-        return bool(self.table_example)
 
 
 STEPS: list[StepDef] = []
