@@ -6,6 +6,7 @@ failing test naming the file, line and problem, and the other files still run.
 
 from pathlib import Path
 
+import pytest
 from pytest_bdd import scenarios
 
 from fuling_compliance.testing.gherkin import FeatureError, read_feature, shown_path
@@ -15,6 +16,7 @@ FEATURES = Path(__file__).resolve().parents[2] / "features"
 
 
 def _unusable(path: Path, error: Exception) -> object:
+    @pytest.mark.features
     def test() -> None:
         try:
             read_feature(path, shown_path(path, FEATURES))
