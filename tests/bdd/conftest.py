@@ -52,8 +52,10 @@ def pytest_bdd_before_scenario(request: Any, feature: Any, scenario: Any) -> Non
     rule = getattr(scenario, "rule", None)
     descriptions = [getattr(scenario, "description", "") or "", feature.description or "",
                     getattr(rule, "description", "") or ""]
+    # an example row's tags (on its 例子: block) are marks of the row's parametrization
+    row_marks = getattr(getattr(request.node, "callspec", None), "marks", [])
     tags = [*sorted(scenario.tags), *sorted(feature.tags),
-            *(sorted(rule.tags) if rule is not None else [])]
+            *(sorted(rule.tags) if rule is not None else []), *(m.name for m in row_marks)]
     problems = scenario_problems(scenario.name, len(scenario.steps), descriptions, tags,
                                  [r.id for r in bundled_rules()])
     if problems:
