@@ -39,6 +39,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ..errors import Problem, WaiversError
 from ..yaml_source import PosDict, holds, position, read_document
 from .load import RuleSet, load_rules
+from .model import Rule
 from .schema import suggest
 
 WAIVERS_FORMAT = "fuling-compliance/waivers/v1"
@@ -184,21 +185,32 @@ class _Checker:
                          f"不是豁免文件：顶层必须是映射，并写明 format: {WAIVERS_FORMAT}",
                          "not_mapping")
             return
+        fmt = data.get("format")
+        if isinstance(fmt, str) and fmt != WAIVERS_FORMAT:  # another kind of file: say so once
+            self.problem(file, data, ("format",),
+                         f"not a waiver file: format is {fmt!r}, expected {WAIVERS_FORMAT}",
+                         f"不是豁免文件：format 为 {fmt!r}，应为 {WAIVERS_FORMAT}", "format")
+            return
         try:
             parsed = WaiverFile.model_validate(data)
         except ValidationError as exc:
             self.shape(file, data, exc.errors())
-            # the waivers whose own shape is right are still checked, so one run says all
+            # the waivers whose own shape is right are still checked, and the rules and
+            # items of the others, so that one run says everything
             raw = data.get("waivers")
             broken = {e["loc"][1] for e in exc.errors()
                       if len(e["loc"]) > 1 and e["loc"][0] == "waivers"}
             valid: list[tuple[int, Waiver]] = []
             for index, item in enumerate(raw if isinstance(raw, list) else []):
-                if index not in broken:
-                    try:
-                        valid.append((index, Waiver.model_validate(item)))
-                    except ValidationError:  # pragma: no cover - reported above
-                        continue
+                if index in broken:
+                    if isinstance(item, Mapping):
+                        self.references(file, data, ("waivers", index), item.get("rule"),
+                                        item.get("items"))
+                    continue
+                try:
+                    valid.append((index, Waiver.model_validate(item)))
+                except ValidationError:  # pragma: no cover - reported above
+                    continue
         else:
             valid = list(enumerate(parsed.waivers))
         for index, waiver in valid:
@@ -254,20 +266,7 @@ class _Checker:
                          f"豁免编号 {waiver.id} 重复（另见 {self.seen[waiver.id]}）", "duplicate")
             return
         self.seen[waiver.id] = here
-        ok = True
-        rule_path: tuple[Any, ...] = (*base, "rule")
-        for n, rule_id in enumerate([waiver.rule] if isinstance(waiver.rule, str)
-                                    else waiver.rule):
-            at = rule_path if isinstance(waiver.rule, str) else (*rule_path, n)
-            if rule_id not in self.rules:
-                ok = False
-                guess = suggest(rule_id, sorted(self.rules))
-                self.problem(file, data, at,
-                             f"unknown rule {rule_id!r}" + (f" (did you mean {guess!r}?)"
-                                                            if guess else ""),
-                             f"未知的规则编号 {rule_id!r}" + (f"（是否应为 {guess!r}？）"
-                                                            if guess else ""),
-                             "unknown_rule")
+        ok = self.references(file, data, base, waiver.rule, waiver.items)
         if waiver.subjects is None and waiver.supplier_id is None:
             ok = False
             self.problem(file, data, base,
@@ -282,16 +281,34 @@ class _Checker:
                          f"{waiver.approved_on}",
                          f"到期日期 {waiver.expires_on} 早于批准日期 {waiver.approved_on}",
                          "dates")
-        if waiver.items is not None:
-            ok = self.check_items(file, data, base, waiver) and ok
         if ok:
             self.waivers.append(waiver)
             self.origins[waiver.id] = (file, line)
 
-    def check_items(self, file: str, data: Any, base: tuple[Any, ...], waiver: Waiver
-                    ) -> bool:
+    def references(self, file: str, data: Any, base: tuple[Any, ...], rule: Any,
+                   items: Any) -> bool:
+        """The rule ids exist, and the items are items of those rules."""
         ok = True
-        rules = [self.rules[r] for r in waiver.rules if r in self.rules]
+        ids = [rule] if isinstance(rule, str) else rule if isinstance(rule, list) else []
+        for n, rule_id in enumerate(ids):
+            at = (*base, "rule") if isinstance(rule, str) else (*base, "rule", n)
+            if isinstance(rule_id, str) and rule_id not in self.rules:
+                ok = False
+                guess = suggest(rule_id, sorted(self.rules))
+                self.problem(file, data, at,
+                             f"unknown rule {rule_id!r}" + (f" (did you mean {guess!r}?)"
+                                                            if guess else ""),
+                             f"未知的规则编号 {rule_id!r}" + (f"（是否应为 {guess!r}？）"
+                                                            if guess else ""),
+                             "unknown_rule")
+        if isinstance(items, list):
+            known = [self.rules[r] for r in ids if isinstance(r, str) and r in self.rules]
+            ok = self.check_items(file, data, base, known, items) and ok
+        return ok
+
+    def check_items(self, file: str, data: Any, base: tuple[Any, ...], rules: list[Rule],
+                    items: list[Any]) -> bool:
+        ok = True
         for rule in rules:
             if not rule.items:
                 ok = False
@@ -299,8 +316,8 @@ class _Checker:
                              f"{rule.id} is not judged item by item: it has no items",
                              f"规则 {rule.id} 不按检查项判断，没有 items", "items")
         known = sorted({i for rule in rules for i in rule.items or []})
-        for n, item in enumerate(waiver.items or []):
-            if known and item not in known:
+        for n, item in enumerate(items):
+            if known and isinstance(item, str) and item not in known:
                 ok = False
                 guess = suggest(item, known)
                 self.problem(file, data, (*base, "items", n),
