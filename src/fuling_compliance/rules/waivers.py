@@ -206,6 +206,11 @@ class _Checker:
                     if isinstance(item, Mapping):
                         self.references(file, data, ("waivers", index), item.get("rule"),
                                         item.get("items"))
+                        wid = item.get("id")
+                        if isinstance(wid, str) and wid not in self.seen:
+                            line = position(data, ("waivers", index))[0] \
+                                if isinstance(data, PosDict) else 0
+                            self.seen[wid] = f"{file}:{line}" if line else file
                     continue
                 try:
                     valid.append((index, Waiver.model_validate(item)))
