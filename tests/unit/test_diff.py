@@ -302,7 +302,7 @@ def test_the_cli_lists_are_the_librarys() -> None:
     from fuling_compliance.reports.render.diff import DIFF_FORMATS
     from fuling_compliance.reports.schemas import SCHEMA_NAMES, file_name
 
-    assert diff_cmd.DIFF_FORMATS == ("table", *DIFF_FORMATS)
+    assert ("table", *DIFF_FORMATS) == diff_cmd.DIFF_FORMATS
     for name in SCHEMA_NAMES:
         code, out, _ = invoke("schema", name)
         assert code == 0
