@@ -53,6 +53,8 @@ def diff(paths: tuple[Path, ...], base_rules: tuple[Path, ...], rules_paths: tup
     Findings (fail, insufficient data, waived) are matched by rule, subject and item
     and listed as new, resolved and persisting, with counts per rule and supplier.
 
+    Exit 0 when the diff was written, 2 when an input was rejected.
+
     对比两次检查结果（整改跟踪），或比较规则修改前后对同一事实数据的检查结果。
     """
     from ..reports.diff import diff_reports, diff_rules, load_reports
@@ -76,7 +78,7 @@ def diff(paths: tuple[Path, ...], base_rules: tuple[Path, ...], rules_paths: tup
         if rules_paths or as_of is not None or waiver_paths:
             raise click.UsageError("--rules, --as-of and --waivers go with --base-rules; "
                                    "two reports are compared as they are")
-        before, after = load_reports(paths)
+        before, after = load_reports(paths, max_bytes=max_bytes)
         result = diff_reports(before, after, sources=(str(paths[0]), str(paths[1])))
     if fmt == "table":
         print_diff(result, lang)

@@ -253,13 +253,14 @@ def _report_problems(name: str, errors: Sequence[Any], max_bytes: int | None
     return out
 
 
-def load_reports(paths: Iterable[str | Path]) -> list[Report]:
+def load_reports(paths: Iterable[str | Path], *, max_bytes: int | None = None
+                 ) -> list[Report]:
     """Several reports; every problem of every file at once."""
     reports: list[Report] = []
     problems: list[Problem] = []
     for path in paths:
         try:
-            reports.append(load_report(path))
+            reports.append(load_report(path, max_bytes=max_bytes))
         except ReportError as exc:
             problems.extend(exc.problems)
     if problems:
