@@ -27,7 +27,8 @@ _RULES = None
 
 for _definition in library.STEPS:
     for _regex in _definition.regexes:
-        bdd_step(parsers.re(_regex.pattern), _definition.kind)(_definition.func)
+        bdd_step(parsers.re(_regex.pattern), _definition.kind,
+                 converters=_definition.converters)(_definition.func)
 
 
 def bundled_rules() -> Any:

@@ -46,7 +46,7 @@ def run(tmp_path: Path, *args: str, features: dict[str, str] | None = None) -> R
     for name, text in (features or {}).items():
         (folder / name).write_text(textwrap.dedent(text), encoding="utf-8")
     return CliRunner().invoke(app, ["test", "--rules", str(RULES), "--features", str(folder),
-                                    "--examples", str(tmp_path / "none"),
+                                    "--example", str(tmp_path / "none.yaml"),
                                     "--docs", str(tmp_path / "none"), *args])
 
 
@@ -67,13 +67,20 @@ def test_the_runner_reads_each_feature_as_pytest_bdd_does(path: Path) -> None:
     assert ours == theirs
 
 
-def test_every_example_phrase_matches_its_own_step_only() -> None:
+def test_every_example_phrase_finds_its_own_step() -> None:
+    """A phrase that a general one matches too (有以下豁免： and 有以下{label}：) is
+    defined after it, and the last definition wins, as in pytest-bdd."""
     for definition in library.STEPS:
         found = library.find_step(definition.kind, definition.example)
         assert found is not None and found[0] is definition, definition.example
-        others = [d for d in library.STEPS if d is not definition
-                  and d.match(definition.example) is not None]
-        assert others == [], definition.example
+        later = library.STEPS[library.STEPS.index(definition) + 1:]
+        assert not [d for d in later if d.match(definition.example) is not None]
+
+
+def test_typed_placeholders_convert_as_in_pytest_bdd() -> None:
+    found = library.find_step("then", '汇总中 "已豁免" 有 12 项')
+    assert found is not None and found[1] == {"status": "已豁免", "count": 12}
+    assert library.find_step("then", '汇总中 "已豁免" 有 十二 项') is None
 
 
 def test_a_step_of_another_kind_is_named() -> None:
@@ -177,7 +184,7 @@ def test_stale_rule_book_and_example_differences_fail(tmp_path: Path) -> None:
     expected.write_text("".join(x for x in lines if x != dropped), encoding="utf-8")
     result = CliRunner().invoke(app, ["test", "3.1", "-q", "--rules", str(project / "rules"),
                                       "--features", str(project / "features"),
-                                      "--examples", str(project / "examples"),
+                                      "--example", str(project / "examples" / "fuling-2026q2.yaml"),
                                       "--docs", str(project / "docs" / "rules")])
     assert result.exit_code == 1
     assert "多出（未预期）：OUT-01" in result.stdout

@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     from ..testing.runner import Result
 
 EXPECTED_FINDINGS = "expected-findings.yaml"
+#: the example quarter whose findings ``examples/expected-findings.yaml`` lists
+EXAMPLE = "examples/fuling-2026q2.yaml"
 
 
 # ----------------------------------------------------------------------------- places
@@ -40,7 +42,8 @@ class Project:
 
     rules: Path
     features: Path
-    examples: Path
+    #: the example's facts; its expected findings are ``expected-findings.yaml`` beside it
+    example: Path
     docs: Path
 
 
@@ -99,15 +102,15 @@ def _select(names: Sequence[str], folder: Path, lang: str) -> list[Path] | None:
               help="Rule files or folder (default: ./rules, else the installed rules).")
 @click.option("--features", "features_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Folder of .feature files (default: ./features, else the installed ones).")
-@click.option("--examples", "examples_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Folder with the example facts and expected-findings.yaml "
-              "(default: ./examples, else the installed ones).")
+@click.option("--example", "example", type=click.Path(dir_okay=False, path_type=Path),
+              help=f"The example's facts, with {EXPECTED_FINDINGS} beside them "
+              f"(default: {EXAMPLE}, else the installed one).")
 @click.option("--docs", "docs_dir", type=click.Path(file_okay=False, path_type=Path),
               help="The rule book to check (default: ./docs/rules; skipped if absent).")
 @click.option("--quiet", "-q", is_flag=True, help="Show only what fails, and the summary.")
 @lang_option
 def test(features: tuple[str, ...], rules_dir: Path | None, features_dir: Path | None,
-         examples_dir: Path | None, docs_dir: Path | None, quiet: bool, lang: str) -> None:
+         example: Path | None, docs_dir: Path | None, quiet: bool, lang: str) -> None:
     """Run the feature files (all, or the FEATUREs given), the example and the rule book.
 
     FEATURE: a .feature file or folder, or a name in the features folder ("3.2" for
@@ -123,7 +126,7 @@ def test(features: tuple[str, ...], rules_dir: Path | None, features_dir: Path |
 
     base = default_project()
     project = Project(rules_dir or base / "rules", features_dir or base / "features",
-                      examples_dir or base / "examples", docs_dir or base / "docs" / "rules")
+                      example or base / EXAMPLE, docs_dir or base / "docs" / "rules")
     ruleset = load_rules([project.rules])
     paths = _select(features, project.features, lang)
     if paths is None:
@@ -141,7 +144,7 @@ def test(features: tuple[str, ...], rules_dir: Path | None, features_dir: Path |
         report.feature(feature, ruleset)
     if not features:
         report.rule_scenarios(ruleset, parsed)
-    report.example(ruleset, project.examples)
+    report.example(ruleset, project.example)
     report.rulebook(ruleset, project.features, project.docs)
     report.summary()
     sys.exit(report.exit_code)
@@ -252,20 +255,19 @@ class _Run:
                                     f"rule {rule} has no scenario expecting {wanted} "
                                     f"(tag it @{rule})"))
 
-    def example(self, ruleset: RuleSet, folder: Path) -> None:
+    def example(self, ruleset: RuleSet, example: Path) -> None:
         from ..errors import InputError
         from ..testing.checks import check_example
 
-        expected = folder / EXPECTED_FINDINGS
-        facts = sorted(p for p in folder.glob("*.yaml") if p.name != EXPECTED_FINDINGS) \
-            if folder.is_dir() else []
-        if not expected.is_file() or not facts:
+        expected = example.parent / EXPECTED_FINDINGS
+        facts = [example]
+        if not expected.is_file() or not example.is_file():
             self.example_state = "skipped"
             if not self.quiet:
-                self.out.print(self.t(f"示例：{_shown(folder)} 中没有示例及 "
-                                      f"{EXPECTED_FINDINGS}，未核对",
-                                      f"example: no example and {EXPECTED_FINDINGS} in "
-                                      f"{_shown(folder)}; not checked"))
+                self.out.print(self.t(f"示例：没有 {_shown(example)} 及其 {EXPECTED_FINDINGS}，"
+                                      "未核对",
+                                      f"example: no {_shown(example)} with its "
+                                      f"{EXPECTED_FINDINGS}; not checked"))
             return
         try:
             result = check_example(ruleset, facts, expected)

@@ -106,7 +106,7 @@ def asserted_outcomes(features: Iterable[Feature]) -> dict[str, set[str]]:
         for scenario in feature.scenarios:
             for step in scenario.steps:
                 matched = find_step(step.kind, step.text)
-                if matched is None or "status" not in matched[1]:
+                if matched is None or not {"rule", "status"} <= set(matched[1]):
                     continue
                 args = matched[1]
                 try:

@@ -39,6 +39,8 @@ class Step:
     line: int
     #: the data table under the step, rows of cell texts (``None``: no table)
     table: tuple[tuple[str, ...], ...] | None = None
+    #: the text block (``"""``) under the step
+    docstring: str | None = None
 
     def __str__(self) -> str:
         return f"{self.keyword} {self.text}"
@@ -182,8 +184,10 @@ def _steps(file: str, raw: list[dict[str, Any]], kind: StepKind | None) -> list[
         table = data.get("dataTable")
         rows = tuple(tuple(str(c["value"]) for c in row["cells"])
                      for row in table["rows"]) if table else None
+        block = data.get("docString")
         steps.append(Step(data["keyword"].strip(), kind, data["text"],
-                          data["location"]["line"], rows))
+                          data["location"]["line"], rows,
+                          None if block is None else str(block["content"])))
     return steps
 
 
@@ -194,7 +198,9 @@ def _render(text: str, values: Mapping[str, str]) -> str:
 def _rendered(step: Step, values: Mapping[str, str]) -> Step:
     table = None if step.table is None else tuple(
         tuple(_render(cell, values) for cell in row) for row in step.table)
-    return Step(step.keyword, step.kind, _render(step.text, values), step.line, table)
+    docstring = None if step.docstring is None else _render(step.docstring, values)
+    return Step(step.keyword, step.kind, _render(step.text, values), step.line, table,
+                docstring)
 
 
 def _feature(path: Path, file: str, data: Mapping[str, Any]) -> Feature:

@@ -52,7 +52,7 @@ def run_scenario(scenario: Scenario, rules: RuleSet,
             return Result(scenario, unknown_step(step.kind, step.text), step)
         definition, args = found
         try:
-            call_step(definition, world, args, step.table)
+            call_step(definition, world, args, step.table, step.docstring)
         except StepFailure as failure:
             return Result(scenario, failure, step)
         except FulingError as exc:

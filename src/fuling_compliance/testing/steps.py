@@ -22,10 +22,12 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..facts.labels import (
@@ -42,6 +44,7 @@ from ..facts.labels import (
 from .gherkin import StepKind
 
 if TYPE_CHECKING:
+    from ..reports.diff import Diff
     from ..reports.report import Finding, Report
     from ..rules.load import RuleSet
 
@@ -60,6 +63,18 @@ PLACEHOLDERS: dict[str, tuple[str, str]] = {
     "rule": ("规则编号", "rule id"), "subject": ("编号", "id"), "status": ("结论", "outcome"),
     "item": ("项目", "item"), "text": ("文字", "text"), "party": ("责任方", "party"),
     "key": ("证据名", "evidence name"), "value": ("值", "value"),
+    "ids": ("规则编号列表", "rule ids"), "waiver_id": ("豁免编号", "waiver id"),
+    "state": ("状态", "state"), "severity": ("严重程度", "severity"),
+    "count": ("数量", "count"), "line": ("行号", "line"), "change": ("变化", "change"),
+    "before": ("原结论", "outcome before"), "after": ("现结论", "outcome after"),
+    "new": ("新增数", "new"), "resolved": ("已消除数", "resolved"),
+    "persisting": ("仍存在数", "persisting"), "supplier": ("企业编号", "supplier id"),
+    "name": ("参数名", "parameter"),
+}
+#: ``{name:d}`` and ``{name:g}`` in a phrase: the text they match and its conversion
+_TYPES: dict[str, tuple[str, Callable[[str], Any]]] = {
+    "d": (r"[-+]?\d+", int),
+    "g": (r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?", float),
 }
 PARTIES = {"区经济信息委": "commission", "企业": "supplier", "commission": "commission",
            "supplier": "supplier"}
@@ -113,7 +128,7 @@ class StepFailure(AssertionError):
 
 
 # ----------------------------------------------------------------------------- registry
-_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+_PLACEHOLDER = re.compile(r"\{(\w+)(?::([dg]))?\}")
 _QUOTED = re.compile(r'"([^"]*)"')
 
 
@@ -135,23 +150,32 @@ class StepDef:
 
     @cached_property
     def regexes(self) -> tuple[re.Pattern[str], ...]:
-        """Each phrase as a full-match regex; ``{name}`` matches any text (``.+?``)."""
+        """Each phrase as a full-match regex, as pytest-bdd's ``parsers.parse`` reads it:
+        ``{name}`` matches any text (``.+?``), ``{name:d}`` an integer, ``{name:g}`` a
+        number."""
         out = []
         for phrase in self.phrases:
             parts, last = [], 0
             for m in _PLACEHOLDER.finditer(phrase):
                 parts.append(re.escape(phrase[last:m.start()]))
-                parts.append(f"(?P<{m.group(1)}>.+?)")
+                text = _TYPES[m.group(2)][0] if m.group(2) else ".+?"
+                parts.append(f"(?P<{m.group(1)}>{text})")
                 last = m.end()
             parts.append(re.escape(phrase[last:]))
             out.append(re.compile("".join(parts)))
         return tuple(out)
 
-    def match(self, text: str) -> dict[str, str] | None:
+    @cached_property
+    def converters(self) -> dict[str, Callable[[str], Any]]:
+        """How typed placeholders become values (pytest-bdd applies the same)."""
+        return {m.group(1): _TYPES[m.group(2)][1] for phrase in self.phrases
+                for m in _PLACEHOLDER.finditer(phrase) if m.group(2)}
+
+    def match(self, text: str) -> dict[str, Any] | None:
         for regex in self.regexes:
             m = regex.fullmatch(text)
             if m is not None:
-                return m.groupdict()
+                return {k: self.converters.get(k, str)(v) for k, v in m.groupdict().items()}
         return None
 
     def shown(self, lang: str = "zh") -> str:
@@ -176,9 +200,13 @@ def step(kind: StepKind, *phrases: str, example: str, zh: str, en: str,
     return register
 
 
-def find_step(kind: StepKind, text: str) -> tuple[StepDef, dict[str, str]] | None:
-    """The step definition of this kind matching ``text``, with its arguments."""
-    for definition in STEPS:
+def find_step(kind: StepKind, text: str) -> tuple[StepDef, dict[str, Any]] | None:
+    """The step definition of this kind matching ``text``, with its arguments.
+
+    When several match (``有以下豁免：`` is also ``有以下{label}：``), the one registered
+    last wins, as in pytest-bdd: a specific phrase is defined after the general one.
+    """
+    for definition in reversed(STEPS):
         if definition.kind == kind:
             args = definition.match(text)
             if args is not None:
@@ -186,23 +214,26 @@ def find_step(kind: StepKind, text: str) -> tuple[StepDef, dict[str, str]] | Non
     return None
 
 
-def call_step(definition: StepDef, world: World, args: dict[str, str],
-              table: Sequence[Sequence[str]] | None) -> None:
-    """Run a step definition as pytest-bdd does (the table as ``datatable``)."""
+def call_step(definition: StepDef, world: World, args: dict[str, Any],
+              table: Sequence[Sequence[str]] | None, docstring: str | None = None) -> None:
+    """Run a step definition as pytest-bdd does (``datatable``, ``docstring``)."""
     kwargs: dict[str, Any] = dict(args)
     if table is not None:
         kwargs["datatable"] = [list(row) for row in table]
+    if docstring is not None:
+        kwargs["docstring"] = docstring
     definition.func(world, **kwargs)
 
 
 def _fill(phrase: str, text: str) -> str:
     """``phrase`` with the writer's own quoted values put in, where they line up."""
     values = _QUOTED.findall(text)
-    slots = re.findall(r'"\{(\w+)\}"', phrase)
+    slots = re.findall(r'"\{(\w+)(?::[dg])?\}"', phrase)
     out = phrase
     if len(values) == len(slots):
         for value in values:
-            out = re.sub(r'"\{\w+\}"', '"' + value.replace("\\", "\\\\") + '"', out, count=1)
+            out = re.sub(r'"\{\w+(?::[dg])?\}"', '"' + value.replace("\\", "\\\\") + '"', out,
+                         count=1)
     for m in list(_PLACEHOLDER.finditer(out)):
         before, after = out[max(0, m.start() - 2):m.start()], out[m.end():m.end() + 2]
         if before and after:
@@ -255,10 +286,24 @@ class World:
     """What a scenario has built so far; ``rules`` are the rules it is checked with."""
 
     def __init__(self, rules: RuleSet) -> None:
+        #: the rules of the run, and those the scenario checks with (a subset of them
+        #: after 只检查规则)
+        self.base_rules = rules
         self.rules = rules
         self.document: dict[str, Any] = {}
         self.as_of: dt.datetime | None = None
         self.report: Report | None = None
+        #: waivers given with 有以下豁免 (rows of a waiver file)
+        self.waivers: list[dict[str, Any]] = []
+        #: the previous period: collections that differ from the current ones, and as_of
+        self.previous: dict[str, Any] = {}
+        self.previous_as_of: dt.datetime | None = None
+        self.diff: Diff | None = None
+        #: a waiver file's text, and the problems it was rejected with
+        self.waiver_text: str | None = None
+        self.waiver_problems: list[Any] = []
+        #: a draft rule set (the current rules with parameters changed)
+        self.draft: RuleSet | None = None
 
 
 # ----------------------------------------------------------------------------- tables
@@ -419,7 +464,8 @@ def when_check(world: World) -> None:
 
     try:
         facts = load_facts_data(world.document)
-        world.report = evaluate(world.rules, facts, world.as_of, all_outcomes=True)
+        world.report = evaluate(world.rules, facts, world.as_of, all_outcomes=True,
+                                waivers=_waivers(world))
     except InputError as exc:
         raise StepFailure(Text("表格中的数据被拒绝：", "the tables' data was rejected:"),
                           hints=[_problem_text(p) for p in exc.problems]) from None
@@ -574,6 +620,467 @@ def then_evidence(world: World, rule: str, label: str, subject: str, key: str,
     if shown != value:
         raise StepFailure(Text(f"证据“{key}”应为“{value}”，实际为“{shown}”",
                                f"evidence {key!r} is {shown!r}, expected {value!r}"),
+                          finding=_message(finding))
+
+
+# ----------------------------------------------------------------------------- rule subsets
+@step("given", "只检查规则 {ids}", example='只检查规则 "OUT-03"、"STF-05"',
+      zh="只用这些规则检查（其余规则不评估），结论的计数只涉及它们",
+      en="check with these rules only, so that counts are about them")
+def given_only_rules(world: World, ids: str) -> None:
+    wanted = re.findall(r'"([^"]+)"', ids)
+    known = [r.id for r in world.base_rules]
+    unknown = [w for w in wanted if w not in known]
+    if not wanted or unknown:
+        close = [c for w in unknown for c in _did_you_mean(w, known)[:1]]
+        guess = f"（是否应为 {_choices(close)}？）" if close else ""
+        raise StepFailure(Text(f"没有规则 {_choices(unknown) or ids}{guess}；规则编号写在引号中，"
+                               "如 只检查规则 \"OUT-03\"、\"STF-05\"",
+                               f"no rule {', '.join(unknown) or ids}; quote the rule ids"))
+    world.rules = world.base_rules.select(wanted)
+
+
+# ----------------------------------------------------------------------------- waivers
+#: the columns of 有以下豁免 -> the keys of a waiver (lists separated by 、)
+WAIVER_COLUMNS = {"编号": "id", "规则": "rule", "对象": "subjects", "企业编号": "supplier_id",
+                  "检查项": "items", "理由": "reason", "批准人": "approved_by",
+                  "批准日期": "approved_on", "到期日期": "expires_on", "文号": "document"}
+WAIVER_STATES = {"有效": "in_force", "已到期": "expired", "尚未生效": "not_yet_in_force"}
+SEVERITY_WORDS = {"严重": "high", "一般": "medium", "轻微": "low", "提示": "info"}
+CHANGE_WORDS = {"新增": "new", "已消除": "resolved", "仍存在": "persisting"}
+
+
+def _waivers(world: World) -> Any:
+    if not world.waivers:
+        return None
+    from ..rules.waivers import load_waivers_data
+
+    return load_waivers_data({"format": "fuling-compliance/waivers/v1",
+                              "waivers": world.waivers}, world.rules)
+
+
+@step("given", "有以下豁免：", "有以下豁免:", example="有以下豁免：",
+      zh="区经济信息委批准的豁免，一行一项；对象、检查项可用 、 分隔多个",
+      en="waivers approved by the Commission, one a row; several subjects or items with 、",
+      table=(("编号", "规则", "对象", "理由", "批准人", "批准日期", "到期日期"),
+             ("WV-1", "OUT-02", "A1", "自有营业厅在建", "区经济信息委 张某", "2026-03-01",
+              "2026-12-31")))
+def given_waivers(world: World, datatable: list[list[str]] | None = None) -> None:
+    if not datatable or len(datatable) < 2:
+        raise StepFailure(Text("“有以下豁免：”下面应有一个表格", "'有以下豁免：' needs a table"))
+    header = datatable[0]
+    for label in header:
+        if label.strip() not in WAIVER_COLUMNS:
+            close = _did_you_mean(label, list(WAIVER_COLUMNS))
+            guess = f"（是否应为 {_choices([f'“{c}”' for c in close])}？）" if close else ""
+            raise StepFailure(Text(f"豁免没有“{label}”这一列{guess}；豁免的列："
+                                   f"{_choices(list(WAIVER_COLUMNS))}",
+                                   f"waivers have no column '{label}'; columns: "
+                                   f"{', '.join(WAIVER_COLUMNS.values())}"))
+    for row in datatable[1:]:
+        waiver: dict[str, Any] = {}
+        for label, text in zip(header, row, strict=True):
+            key, value = WAIVER_COLUMNS[label.strip()], text.strip()
+            if not value:
+                continue
+            if key in ("subjects", "items"):
+                waiver[key] = [value_for_label(v.strip()) for v in re.split(r"[、,，]", value)]
+            elif key == "rule" and re.search(r"[、,，]", value):
+                waiver[key] = [v.strip() for v in re.split(r"[、,，]", value)]
+            else:
+                waiver[key] = value
+        world.waivers.append(waiver)
+
+
+def _waiver_use(world: World, waiver_id: str) -> Any:
+    if world.report is None or world.report.waivers is None:
+        raise StepFailure(Text("这次检查没有使用豁免（缺少“有以下豁免：”？）",
+                               "no waivers were applied"))
+    uses = [w for w in world.report.waivers if w.id == waiver_id]
+    if not uses:
+        known = [w.id for w in world.report.waivers]
+        raise StepFailure(Text(f"检查结果中没有豁免“{waiver_id}”；有：{_choices(known)}",
+                               f"no waiver {waiver_id!r} in the report: {', '.join(known)}"))
+    return uses[0]
+
+
+@step("then", '规则 "{rule}" 对 {label} "{subject}" 的原结论为 "{status}"',
+      example='规则 "OUT-02" 对 辖区 "A1" 的原结论为 "不合规"',
+      zh="被豁免的结论原来的结论", en="the outcome a waived finding had")
+def then_original_status(world: World, rule: str, label: str, subject: str,
+                         status: str) -> None:
+    finding = _finding(world, rule, label, subject, None)
+    if finding.status != "waived":
+        raise StepFailure(Text(f"结论为“{STATUS_LABELS[finding.status]}”，没有被豁免",
+                               f"{rule} on {subject} is {finding.status}, not waived"),
+                          finding=_message(finding))
+    expected = status_key(status)
+    if finding.original_status != expected:
+        actual = STATUS_LABELS.get(finding.original_status or "", str(finding.original_status))
+        raise StepFailure(Text(f"原结论应为“{STATUS_LABELS[expected]}”，实际为“{actual}”",
+                               f"expected original outcome {expected}, got "
+                               f"{finding.original_status}"), finding=_message(finding))
+
+
+@step("then", '规则 "{rule}" 对 {label} "{subject}" 的豁免为 "{waiver_id}"，理由包含 "{text}"',
+      example='规则 "OUT-02" 对 辖区 "A1" 的豁免为 "WV-1"，理由包含 "自有营业厅在建"',
+      zh="结论被哪项豁免覆盖、理由（也写入 JSON 报告）",
+      en="the waiver covering the finding and its reason (also in the JSON report)")
+def then_waiver_of(world: World, rule: str, label: str, subject: str, waiver_id: str,
+                   text: str) -> None:
+    finding = _finding(world, rule, label, subject, None)
+    if finding.waiver is None:
+        raise StepFailure(Text("这个结论没有被豁免", f"{rule} on {subject} has no waiver"),
+                          finding=_message(finding))
+    if finding.waiver.id != waiver_id or text not in finding.waiver.reason:
+        raise StepFailure(Text(f"豁免应为“{waiver_id}”、理由包含“{text}”，实际为"
+                               f"“{finding.waiver.id}”：{finding.waiver.reason}",
+                               f"expected waiver {waiver_id} with '{text}', got "
+                               f"{finding.waiver.id}: {finding.waiver.reason}"))
+    assert world.report is not None
+    shown = json.loads(world.report.to_json())
+    if not any(f["rule"] == rule and f["subject"]["id"] == subject
+               and f.get("waiver", {}).get("id") == waiver_id for f in shown["findings"]):
+        raise StepFailure(Text("JSON 报告中没有这项豁免", "the waiver is not in the JSON report"))
+
+
+@step("then", '汇总中 "{status}" 有 {count:d} 项', example='汇总中 "已豁免" 有 1 项',
+      zh="检查结果汇总中某种结论的数量（与逐条规则的计数一致）",
+      en="how many outcomes of a kind the summary counts (and the rules' counts add up)")
+def then_summary_count(world: World, status: str, count: int) -> None:
+    if world.report is None:
+        raise StepFailure(Text("还没有进行检查", "no check was run"))
+    key = status_key(status)
+    total = world.report.summary.get(key)
+    per_rule = sum(r.waived if key == "waived" else getattr(r, "pass_" if key == "pass" else key)
+                   for r in world.report.rules)
+    if (total, per_rule) != (count, count):
+        raise StepFailure(Text(f"“{status}”应有 {count} 项，汇总为 {total} 项，逐条规则合计 "
+                               f"{per_rule} 项",
+                               f"expected {count} {key}, the summary says {total}, the rules "
+                               f"add up to {per_rule}"))
+
+
+@step("then", '豁免 "{waiver_id}" 的状态为 "{state}"', example='豁免 "WV-1" 的状态为 "有效"',
+      zh="状态：有效、已到期、尚未生效", en="state: 有效 (in force), 已到期, 尚未生效")
+def then_waiver_state(world: World, waiver_id: str, state: str) -> None:
+    if state not in WAIVER_STATES:
+        raise StepFailure(Text(f"豁免状态应为 {_choices(list(WAIVER_STATES))}，不能是“{state}”",
+                               f"a waiver's state is one of {', '.join(WAIVER_STATES)}"))
+    use = _waiver_use(world, waiver_id)
+    if use.state != WAIVER_STATES[state]:
+        actual = {v: k for k, v in WAIVER_STATES.items()}.get(use.state, use.state)
+        raise StepFailure(Text(f"豁免“{waiver_id}”的状态应为“{state}”，实际为“{actual}”",
+                               f"waiver {waiver_id}: expected {WAIVER_STATES[state]}, got "
+                               f"{use.state}"))
+
+
+@step("then", '有关于豁免 "{waiver_id}" 的警告，包含 "{text}"',
+      example='有关于豁免 "WV-3" 的警告，包含 "已于 2026-05-31 到期"',
+      zh="到期、尚未生效或没有对应结论的豁免给出警告", en="a warning about the waiver")
+def then_waiver_warning(world: World, waiver_id: str, text: str) -> None:
+    use = _waiver_use(world, waiver_id)
+    if use.warning is None or text not in use.warning.zh:
+        shown = "（没有警告）" if use.warning is None else use.warning.zh
+        raise StepFailure(Text(f"关于豁免“{waiver_id}”的警告应包含“{text}”，实际为：{shown}",
+                               f"the warning about {waiver_id} should contain '{text}': "
+                               f"{use.warning.en if use.warning else '(none)'}"))
+
+
+@step("then", "没有关于豁免的警告", example="没有关于豁免的警告",
+      zh="所有豁免都适用，没有警告", en="no waiver gives a warning")
+def then_no_waiver_warning(world: World) -> None:
+    if world.report is None or world.report.waivers is None:
+        raise StepFailure(Text("这次检查没有使用豁免", "no waivers were applied"))
+    warnings = world.report.waiver_warnings()
+    if warnings:
+        raise StepFailure(Text("有关于豁免的警告：" + "；".join(w.zh for w in warnings),
+                               "waiver warnings: " + "; ".join(w.en for w in warnings)))
+
+
+def _severity(word: str) -> str:
+    severity = SEVERITY_WORDS.get(word, word)
+    if severity not in SEVERITY_WORDS.values():
+        raise StepFailure(Text(f"严重程度应为 {_choices(list(SEVERITY_WORDS))}，不能是“{word}”",
+                               f"severity is one of {', '.join(SEVERITY_WORDS.values())}"))
+    return severity
+
+
+def _expect_failing(found: list[Any], count: int, what: Text) -> None:
+    if len(found) != count:
+        listed = "、".join(f"{f.rule} {f.subject.id}" for f in found) or "无"
+        raise StepFailure(Text(f"{what.zh}应有 {count} 项，实际 {len(found)} 项：{listed}",
+                               f"{what.en}: expected {count}, got {len(found)}: {listed}"))
+
+
+@step("then", '达到 "{severity}" 级别的不合规结论有 {count:d} 项',
+      example='达到 "提示" 级别的不合规结论有 1 项',
+      zh="计入退出码的不合规结论（严重、一般、轻微、提示及以上）",
+      en="failing findings at or above a severity (what the exit code counts)")
+def then_failing_count(world: World, severity: str, count: int) -> None:
+    if world.report is None:
+        raise StepFailure(Text("还没有进行检查", "no check was run"))
+    _expect_failing(world.report.failing(_severity(severity)), count,
+                    Text(f"达到“{severity}”级别的不合规结论", f"failing at {severity} or above"))
+
+
+@step("then", '只计新增时，达到 "{severity}" 级别的不合规结论有 {count:d} 项',
+      example='只计新增时，达到 "轻微" 级别的不合规结论有 1 项',
+      zh="以上期为基线时，只计新增的不合规结论", en="the same, counting only new findings")
+def then_new_failing_count(world: World, severity: str, count: int) -> None:
+    if world.report is None or world.report.baseline is None:
+        raise StepFailure(Text("没有以上期结果为基线进行检查", "no check against a baseline"))
+    _expect_failing(world.report.failing(_severity(severity), new_only=True), count,
+                    Text(f"新增的达到“{severity}”级别的不合规结论",
+                         f"new failing at {severity} or above"))
+
+
+@step("given", "有以下豁免文件：", "有以下豁免文件:", example="有以下豁免文件：",
+      zh='下一行起用 """ 括起豁免文件（YAML）的内容', en='a waiver file follows between """')
+def given_waiver_file(world: World, docstring: str | None = None) -> None:
+    if docstring is None:
+        raise StepFailure(Text('“有以下豁免文件：”下面应有用 """ 括起的文件内容',
+                               "'有以下豁免文件：' needs a text block"))
+    world.waiver_text = docstring
+
+
+@step("when", "读取豁免文件", example="读取豁免文件",
+      zh="检查上面的豁免文件", en="read and check the waiver file above")
+def when_read_waivers(world: World) -> None:
+    import tempfile
+    from pathlib import Path
+
+    from ..errors import WaiversError
+    from ..rules.waivers import load_waivers
+
+    if world.waiver_text is None:
+        raise StepFailure(Text("缺少“有以下豁免文件：”", "no waiver file was given"))
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "waivers.yaml"
+        path.write_text(world.waiver_text + "\n", encoding="utf-8")
+        try:
+            load_waivers([path], world.rules)
+        except WaiversError as exc:
+            world.waiver_problems = list(exc.problems)
+        else:
+            world.waiver_problems = []
+
+
+@step("then", '豁免文件被拒绝，第 {line:d} 行指出 "{text}"',
+      example='豁免文件被拒绝，第 4 行指出 "未知的规则编号"',
+      zh="豁免文件的问题及其行号", en="a problem of the waiver file, at its line")
+def then_waiver_problem(world: World, line: int, text: str) -> None:
+    if not world.waiver_problems:
+        raise StepFailure(Text("豁免文件被接受了（没有问题）", "the waiver file was accepted"))
+    found = [p for p in world.waiver_problems if p.line == line and p.column is not None
+             and text in p.render("zh")]
+    if not found:
+        shown = [Text("  " + p.render("zh"), "  " + p.render("en"))
+                 for p in world.waiver_problems]
+        raise StepFailure(Text(f"第 {line} 行没有指出“{text}”；问题有：",
+                               f"no problem at line {line} saying '{text}'; problems:"),
+                          hints=shown)
+
+
+# ----------------------------------------------------------------------------- over time
+@step("given", '上期评估时间为 "{moment}"', example='上期评估时间为 "2026-03-31 23:59"',
+      zh="上一期的判断时刻", en="the previous period's moment of judgement")
+def given_previous_as_of(world: World, moment: str) -> None:
+    try:
+        world.previous_as_of = dt.datetime.fromisoformat(moment.strip().replace(" ", "T"))
+    except ValueError:
+        raise StepFailure(Text(f"上期评估时间“{moment}”的格式不对，应写作 2026-03-31 23:59",
+                               f"'{moment}' is not a moment like 2026-03-31 23:59")) from None
+
+
+@step("given", "上期有以下{label}：", "上期有以下{label}:", example="上期有以下服务网点：",
+      zh="上一期与本期不同的记录（上期没写的对象类型与本期相同）",
+      en="the previous period's records of a type (a type not given was the same as now)",
+      table=(("编号", "企业编号", "辖区编号", "交通方便"), ("O1", "S1", "A1", "否")))
+def given_previous_records(world: World, label: str,
+                           datatable: list[list[str]] | None = None) -> None:
+    collection = collection_of(label)
+    if not datatable or len(datatable) < 2:
+        raise StepFailure(Text(f"“上期有以下{label}：”下面应有一个表格",
+                               f"'上期有以下{label}：' needs a data table"))
+    world.previous.setdefault(collection, []).extend(table_records(collection, datatable))
+
+
+def _evaluate(world: World, document: dict[str, Any], as_of: dt.datetime | None,
+              rules: RuleSet | None = None) -> Report:
+    from ..errors import InputError
+    from ..facts.load import load_facts_data
+    from ..reports.evaluate import evaluate
+
+    try:
+        return evaluate(rules or world.rules, load_facts_data(document), as_of,
+                        waivers=_waivers(world))
+    except InputError as exc:
+        raise StepFailure(Text("表格中的数据被拒绝：", "the tables' data was rejected:"),
+                          hints=[_problem_text(p) for p in exc.problems]) from None
+
+
+def _previous_report(world: World) -> Report:
+    return _evaluate(world, {**world.document, **world.previous}, world.previous_as_of)
+
+
+@step("when", "对比上期与本期的检查结果", example="对比上期与本期的检查结果",
+      zh="分别检查上期与本期，列出新增、已消除和仍存在的结论",
+      en="check both periods; list new, resolved and persisting findings")
+def when_diff_periods(world: World) -> None:
+    from ..reports.diff import diff_reports
+
+    before = _previous_report(world)
+    after = _evaluate(world, world.document, world.as_of)
+    world.diff = diff_reports(before, after)
+    world.report = after
+
+
+@step("when", "以上期结果为基线进行合规检查", example="以上期结果为基线进行合规检查",
+      zh="检查本期，每个结论标为新增或仍存在", en="check, marking each finding new or persisting")
+def when_check_with_baseline(world: World) -> None:
+    from ..reports.diff import apply_baseline
+
+    before = _previous_report(world)
+    when_check(world)
+    assert world.report is not None
+    world.report = apply_baseline(world.report, before)
+
+
+@step("given", '规则草案把 "{rule}" 的参数 "{name}" 改为 {value:g}',
+      example='规则草案把 "OUT-08" 的参数 "open_grace_minutes" 改为 5',
+      zh="规则草案：现行规则改动一个参数（可写多句）",
+      en="a draft rule set: the current rules with one parameter changed (repeatable)")
+def given_draft_parameter(world: World, rule: str, name: str, value: float) -> None:
+    from dataclasses import replace
+
+    draft = world.draft or world.rules
+    ids = [r.id for r in draft]
+    if rule not in ids:
+        close = _did_you_mean(rule, ids)
+        raise StepFailure(Text(f"没有规则 {rule}" + (f"（是否应为 {_choices(close)}？）"
+                                                    if close else ""), f"no rule {rule}"))
+    old = draft.get(rule)
+    if name not in old.parameters:
+        names = sorted(old.parameters)
+        raise StepFailure(Text(f"规则 {rule} 没有参数“{name}”；它的参数："
+                               f"{_choices(names) or '（无）'}",
+                               f"{rule} has no parameter {name!r}: {', '.join(names)}"))
+    param = old.parameters[name]
+    number = int(value) if float(value).is_integer() and isinstance(param.value, int) else value
+    changed = old.model_copy(update={"parameters": {
+        **old.parameters, name: param.model_copy(update={"value": number})}})
+    world.draft = replace(draft, rules=tuple(changed if r.id == rule else r
+                                             for r in draft.rules))
+
+
+@step("when", "比较现行规则与规则草案的检查结果", example="比较现行规则与规则草案的检查结果",
+      zh="用现行规则和规则草案检查同一数据并对比",
+      en="check the same facts with the current rules and the draft, and compare")
+def when_diff_rules(world: World) -> None:
+    from ..facts.load import load_facts_data
+    from ..reports.diff import diff_rules
+
+    if world.draft is None:
+        raise StepFailure(Text("没有规则草案（缺少“规则草案把 … 改为 …”）",
+                               "no draft (missing 规则草案把 ...)"))
+    facts = load_facts_data(world.document)
+    world.diff = diff_rules(world.rules, world.draft, facts, world.as_of)
+
+
+def _diff(world: World) -> Diff:
+    if world.diff is None:
+        raise StepFailure(Text("还没有进行对比", "no comparison was made"))
+    return world.diff
+
+
+@step("then", '对比结果中 规则 "{rule}" 对 {label} "{subject}" 为 "{change}"',
+      example='对比结果中 规则 "OUT-03" 对 服务网点 "O1" 为 "已消除"',
+      zh="变化：新增、已消除、仍存在", en="change: 新增 (new), 已消除 (resolved), 仍存在")
+def then_change_of(world: World, rule: str, label: str, subject: str, change: str) -> None:
+    if change not in CHANGE_WORDS:
+        raise StepFailure(Text(f"变化应为 {_choices(list(CHANGE_WORDS))}，不能是“{change}”",
+                               f"a change is one of {', '.join(CHANGE_WORDS)}"))
+    diff = _diff(world)
+    found = [name for name in CHANGE_WORDS.values()
+             if any(f.rule == rule and f.subject.id == subject for f in getattr(diff, name))]
+    if found != [CHANGE_WORDS[change]]:
+        words = {v: k for k, v in CHANGE_WORDS.items()}
+        actual = _choices([words[n] for n in found]) or "（不在对比结果中）"
+        raise StepFailure(Text(f"应为“{change}”，实际为“{actual}”",
+                               f"expected {CHANGE_WORDS[change]}, found in {found or 'none'}"))
+
+
+@step("then", '对比结果中 规则 "{rule}" 对 {label} "{subject}" 由 "{before}" 变为 "{after}"',
+      example='对比结果中 规则 "OUT-03" 对 服务网点 "O2" 由 "已豁免" 变为 "不合规"',
+      zh="仍存在的结论：上期与本期的结论", en="a persisting finding: its outcome then and now")
+def then_change_status(world: World, rule: str, label: str, subject: str, before: str,
+                       after: str) -> None:
+    hits = [f for f in _diff(world).persisting if f.rule == rule and f.subject.id == subject]
+    if not hits:
+        raise StepFailure(Text("这个结论不是“仍存在”", f"{rule} {subject} is not persisting"))
+    expected = (status_key(before), status_key(after))
+    actual = (hits[0].previous_status, hits[0].status)
+    if actual != expected:
+        shown = "、".join(STATUS_LABELS.get(a or "", str(a)) for a in actual)
+        raise StepFailure(Text(f"应由“{before}”变为“{after}”，实际为 {shown}",
+                               f"expected {expected}, got {actual}"))
+
+
+def _tally(tally: Any, new: int, resolved: int, persisting: int) -> None:
+    actual = (tally.new, tally.resolved, tally.persisting)
+    if actual != (new, resolved, persisting):
+        raise StepFailure(Text(f"应为 新增 {new}、已消除 {resolved}、仍存在 {persisting}，实际为 "
+                               f"新增 {actual[0]}、已消除 {actual[1]}、仍存在 {actual[2]}",
+                               f"expected new {new}, resolved {resolved}, persisting "
+                               f"{persisting}; got {actual}"))
+
+
+@step("then", "对比结果共有 新增 {new:d} 项、已消除 {resolved:d} 项、仍存在 {persisting:d} 项",
+      example="对比结果共有 新增 1 项、已消除 1 项、仍存在 1 项",
+      zh="对比结果的总数", en="the comparison's totals")
+def then_diff_totals(world: World, new: int, resolved: int, persisting: int) -> None:
+    diff = _diff(world)
+    _tally(diff.summary, new, resolved, persisting)
+    listed = SimpleNamespace(new=len(diff.new), resolved=len(diff.resolved),
+                             persisting=len(diff.persisting))
+    _tally(listed, new, resolved, persisting)
+
+
+@step("then", '对比结果中 规则 "{rule}" 新增 {new:d} 项、已消除 {resolved:d} 项、仍存在 '
+      '{persisting:d} 项', example='对比结果中 规则 "OUT-03" 新增 1 项、已消除 1 项、仍存在 0 项',
+      zh="对比结果中一条规则的计数", en="one rule's counts in the comparison")
+def then_diff_rule(world: World, rule: str, new: int, resolved: int, persisting: int) -> None:
+    hits = [t for t in _diff(world).by_rule if t.rule == rule]
+    if not hits:
+        raise StepFailure(Text(f"对比结果的逐条规则计数中没有 {rule}",
+                               f"{rule} is not in the counts per rule"))
+    _tally(hits[0], new, resolved, persisting)
+
+
+@step("then", '对比结果中 企业 "{supplier}" 新增 {new:d} 项、已消除 {resolved:d} 项、'
+      '仍存在 {persisting:d} 项',
+      example='对比结果中 企业 "S1" 新增 1 项、已消除 0 项、仍存在 1 项',
+      zh="对比结果中一家企业的计数", en="one supplier's counts in the comparison")
+def then_diff_supplier(world: World, supplier: str, new: int, resolved: int,
+                       persisting: int) -> None:
+    hits = [t for t in _diff(world).by_supplier if t.supplier_id == supplier]
+    if not hits:
+        raise StepFailure(Text(f"对比结果的企业计数中没有 {supplier}",
+                               f"{supplier} is not in the counts per supplier"))
+    _tally(hits[0], new, resolved, persisting)
+
+
+@step("then", '规则 "{rule}" 对 {label} "{subject}" 的基线标记为 "{change}"',
+      example='规则 "OUT-03" 对 服务网点 "O1" 的基线标记为 "仍存在"',
+      zh="以上期为基线时结论的标记：新增 或 仍存在", en="the baseline mark: 新增 (new) or 仍存在")
+def then_baseline_mark(world: World, rule: str, label: str, subject: str, change: str) -> None:
+    finding = _finding(world, rule, label, subject, None)
+    if CHANGE_WORDS.get(change) != finding.baseline:
+        words = {v: k for k, v in CHANGE_WORDS.items()}
+        actual = words.get(finding.baseline or "", "（无）")
+        raise StepFailure(Text(f"基线标记应为“{change}”，实际为“{actual}”",
+                               f"expected baseline {change}, got {finding.baseline}"),
                           finding=_message(finding))
 
 
