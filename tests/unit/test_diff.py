@@ -70,6 +70,7 @@ def written(tmp_path: Path, report: Report, name: str) -> Path:
 
 
 # ----------------------------------------------------------------------------- matching
+@pytest.mark.features  # the example quarters' design follows the policy in rules/
 def test_the_example_quarters_resolve_persist_and_add_as_designed() -> None:
     diff = example_diff()
     resolved, persisting, new = (listed(diff, c) for c in ("resolved", "persisting", "new"))
