@@ -220,7 +220,10 @@ def _print_coverage(result: Any, lang: str) -> None:
 
     zh = lang == "zh"
     out = console_out()
-    table = Table(title="条款覆盖情况" if zh else "Clause coverage")
+    stage = {"draft": ("征求意见稿", "draft"), "final": ("正式稿", "final")}.get(
+        result.status, (result.status, result.status))
+    table = Table(title=f"条款覆盖情况（制度 {result.version}，{stage[0]}）" if zh else
+                  f"Clause coverage (regulation {result.version}, {stage[1]})")
     for zh_name, en_name in (("条款", "Clause"), ("规则（场景数）", "Rules (scenarios)"),
                              ("状态", "Status")):
         table.add_column(zh_name if zh else en_name, overflow="fold")

@@ -34,9 +34,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from ..rules.load import bundled_rules_dir
+from ..bundled import bundled_rules_dir
 from ..rules.model import Rule
-from ..rules.regulation import Clause, regulation
+from ..rules.regulation import Clause, Regulation, regulation
 
 COVERAGE_FORMAT = "fuling-compliance/coverage/v1"
 RULE_ID = re.compile(r"^[A-Z]{3}-[0-9]{2}$")
@@ -226,6 +226,9 @@ class Coverage:
     rules: tuple[RuleCoverage, ...]
     #: scenarios whose tags name a rule id that no rule has: (scenario, tag)
     unknown_tags: tuple[tuple[Scenario, str], ...] = field(default=())
+    #: the version of the regulation reported against, and its status (draft / final)
+    version: str = ""
+    status: str = ""
 
     @property
     def checkable(self) -> tuple[ClauseCoverage, ...]:
@@ -279,6 +282,7 @@ class Coverage:
         """The JSON form (``coverage --format json``)."""
         return {
             "format": COVERAGE_FORMAT,
+            "regulation": {"version": self.version, "status": self.status},
             "summary": self.summary(),
             "clauses": [c.to_dict() for c in self.clauses],
             "rules": [r.to_dict() for r in self.rules],
@@ -299,9 +303,14 @@ def is_heading(clause: Clause, clauses: Iterable[str]) -> bool:
         clause.zh.strip() == clause.heading.strip()
 
 
-def coverage(rules: Iterable[Rule], scenarios: Iterable[Scenario]) -> Coverage:
-    """Map every clause to its rules and every rule to its scenarios."""
-    reg = regulation()
+def coverage(rules: Iterable[Rule], scenarios: Iterable[Scenario],
+             reg: Regulation | None = None) -> Coverage:
+    """Map every clause to its rules and every rule to its scenarios.
+
+    ``reg``: the version of the regulation to report against; default: the rule set's
+    (``RuleSet.regulation``), else the bundled rules'.
+    """
+    reg = reg or getattr(rules, "regulation", None) or regulation()
     scenario_list = list(scenarios)
     rule_list = sorted(rules, key=lambda r: r.id)
     known = {r.id for r in rule_list}
@@ -326,4 +335,4 @@ def coverage(rules: Iterable[Rule], scenarios: Iterable[Scenario]) -> Coverage:
             status = "no_rules"
         clauses.append(ClauseCoverage(clause, status, mine, reason))
     unknown = tuple((s, t) for s in scenario_list for t in s.rule_ids if t not in known)
-    return Coverage(tuple(clauses), tuple(per_rule.values()), unknown)
+    return Coverage(tuple(clauses), tuple(per_rule.values()), unknown, reg.version, reg.status)
