@@ -87,7 +87,7 @@ def _check(facts: tuple[Path, ...], rules_paths: tuple[Path, ...], as_of: dt.dat
     with phase("rules"):
         ruleset = load_rules(list(rules_paths) or None)
         ruleset.compiled  # noqa: B018 - compiled once, here, so the phase says so
-    factset = load_facts(list(facts), max_bytes=max_bytes)
+    factset = load_facts(list(facts), max_bytes=max_bytes, rules=ruleset)
     for warning in factset.warnings:
         console_err().print(f"warning: {warning}")
     # junit/html/markdown show every evaluated subject (a testcase each, the scorecard)

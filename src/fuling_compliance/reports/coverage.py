@@ -35,7 +35,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..bundled import bundled_rules_dir
+from ..errors import Problem
 from ..rules.model import Rule
+from ..rules.numbers import mismatches, placeholders
 from ..rules.regulation import Clause, Regulation, regulation
 
 COVERAGE_FORMAT = "fuling-compliance/coverage/v1"
@@ -172,6 +174,97 @@ def _scan_file(path: Path, shown: str) -> list[Scenario]:
             in_examples = False
     close()
     return found
+
+
+# ----------------------------------------------------------------------------- headings
+@dataclass(frozen=True)
+class Heading:
+    """A ``规则:`` / ``Rule:`` heading of a feature file and the rules it is about."""
+
+    text: str
+    #: the file as shown to people, and the real path
+    file: str
+    line: int
+    column: int
+    #: rule ids of its tags, named in its title, or on its scenarios
+    rule_ids: tuple[str, ...]
+
+
+_RULE_IN_TEXT = re.compile(r"(?<![A-Z])[A-Z]{3}-[0-9]{2}(?![0-9])")
+
+
+def scan_headings(features_dir: Path | None = None) -> list[Heading]:
+    """Every rule heading of ``features_dir/*.feature``."""
+    folder = features_dir or default_features_dir()
+    found: list[Heading] = []
+    for path in sorted(folder.glob("*.feature")):
+        found.extend(_headings(path, str(path)))
+    return found
+
+
+def _headings(path: Path, shown: str) -> list[Heading]:
+    found: list[Heading] = []
+    current: dict[str, Any] | None = None
+    pending: list[str] = []
+
+    def close() -> None:
+        if current is not None:
+            found.append(Heading(current["text"], shown, current["line"], current["column"],
+                                 tuple(dict.fromkeys(current["ids"]))))
+
+    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        text = raw.strip()
+        if not text or text.startswith("#"):
+            continue
+        if text.startswith("@"):
+            pending.extend(t for t in _TAG.findall(text.split(" #")[0]) if RULE_ID.match(t))
+            continue
+        title = _keyword(text, _RULE)
+        if title is not None:
+            close()
+            current = {"text": title, "line": number, "column": raw.index(text) + 1,
+                       "ids": pending + _RULE_IN_TEXT.findall(title)}
+            pending = []
+            continue
+        if _keyword(text, _FEATURE) is not None:
+            close()
+            current, pending = None, []
+            continue
+        if current is not None and (_keyword(text, _SCENARIO) is not None
+                                    or _keyword(text, _OUTLINE) is not None):
+            current["ids"].extend(pending)
+        pending = []
+    close()
+    return found
+
+
+def heading_warnings(rules: Iterable[Rule], headings: Iterable[Heading]) -> list[Problem]:
+    """Warnings for rule headings that state a number other than their rules' parameter,
+    or name a placeholder that is no parameter of their rules (see :mod:`..rules.numbers`)."""
+    by_id = {r.id: r for r in rules}
+    out: list[Problem] = []
+    for h in headings:
+        rules_here = [by_id[i] for i in h.rule_ids if i in by_id]
+        if not rules_here:
+            continue
+        params = [(n, p) for r in rules_here for n, p in r.parameters.items()]
+        names = sorted({n for n, _ in params})
+        ids = "、".join(r.id for r in rules_here)
+        for name in placeholders(h.text):
+            if name not in names:
+                out.append(Problem(
+                    file=h.file, line=h.line, column=h.column, record=rules_here[0].id,
+                    code="unknown_placeholder", warning=True,
+                    message=f"the heading names {{{name}}}, which is no parameter of "
+                            f"{', '.join(r.id for r in rules_here)} ({', '.join(names) or '—'})",
+                    message_zh=f"标题中的 {{{name}}} 不是 {ids} 的参数"
+                               f"（{'、'.join(names) or '无'}）"))
+        for mismatch in mismatches(h.text, params):
+            en, zh = mismatch.messages("the feature heading", "场景标题")
+            out.append(Problem(file=h.file, line=h.line, column=h.column,
+                               record=rules_here[0].id, code="stated_number", warning=True,
+                               message=en, message_zh=zh))
+    return out
 
 
 # ----------------------------------------------------------------------------- coverage
