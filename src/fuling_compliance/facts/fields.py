@@ -285,8 +285,11 @@ def _suggest(word: str, choices: Iterable[str]) -> str | None:
     return found[0] if found else None
 
 
-def _hint(guess: str | None) -> tuple[str, str]:
+def _hint(guess: str | None, key: object = "") -> tuple[str, str]:
     if guess is None:
+        if " " in str(key):
+            return (" (inside {...} a comma ends the value: put text with commas in quotes)",
+                    "（在 {...} 中逗号会结束取值：含逗号的文字请加引号）")
         return "", ""
     return f" (did you mean {guess!r}?)", f"（是否应为 {guess!r}？）"
 
@@ -365,7 +368,7 @@ class _Reader:
             return
         for key in spec:
             if key not in _SPEC_KEYS:
-                en, zh = _hint(_suggest(str(key), _SPEC_KEYS))
+                en, zh = _hint(_suggest(str(key), _SPEC_KEYS), key)
                 bad(spec, key, f"unknown key {key!r}{en}", f"未知的键 {key!r}{zh}",
                     "unknown_key")
         type_name = spec.get("type")

@@ -630,9 +630,14 @@ def _no_operator(shape: _Shape, data: PosDict, problem: Any
         for key in node:
             if key in _CONDITION_KEYS:
                 continue
-            guess = suggest(str(key), _CONDITION_KEYS)
+            guess = operator_for(str(key))
             hint_en = f" (did you mean {guess!r}?)" if guess else ""
             hint_zh = f"（是否应为 {guess!r}？）" if guess else ""
+            if guess is None:  # nothing close: say what a condition can hold
+                listed = ", ".join(f"{op} ({OPERATOR_WORDS[op][1]})" for op in COMPARE_OPS)
+                listed_zh = "、".join(f"{op}（{OPERATOR_WORDS[op][0]}）" for op in COMPARE_OPS)
+                hint_en = f"; a comparison takes one operator: {listed}"
+                hint_zh = f"；比较条件用一个运算符：{listed_zh}"
             out.append((problem(f"unknown key {key!r} in a condition{hint_en}",
                                 f"条件中未知的键 {key!r}{hint_zh}", "unknown_key",
                                 at=node.at(key), fld=f"{prefix}.{key}" if prefix else key),
@@ -646,6 +651,41 @@ def _no_operator(shape: _Shape, data: PosDict, problem: Any
         f"比较条件必须且只能有一个运算符（{'、'.join(COMPARE_OPS)}），"
         f"实际：{'、'.join(ops) or '无'}",
         "operator"), shape.path, None)]
+
+
+#: operator -> (zh, en) meaning, for messages
+OPERATOR_WORDS: dict[str, tuple[str, str]] = {
+    "eq": ("等于", "equals"), "ne": ("不等于", "differs"), "lt": ("小于/早于", "less/before"),
+    "le": ("不大于/不晚于", "at most/not after"), "gt": ("大于/晚于", "greater/after"),
+    "ge": ("不小于/不早于", "at least/not before"), "in": ("是其中之一", "one of"),
+    "not_in": ("不是其中任何一个", "none of"), "contains": ("列表包含", "list contains"),
+    "lacks": ("列表不包含", "list lacks"),
+}
+#: what people write for an operator -> the operator
+_OPERATOR_SYNONYMS: dict[str, str] = {
+    "=": "eq", "==": "eq", "equals": "eq", "equal": "eq", "is": "eq", "等于": "eq",
+    "!=": "ne", "<>": "ne", "not_equal": "ne", "not_equals": "ne", "is_not": "ne",
+    "neq": "ne", "不等于": "ne",
+    "<": "lt", "less": "lt", "less_than": "lt", "before": "lt", "earlier_than": "lt",
+    "早于": "lt", "小于": "lt",
+    "<=": "le", "=<": "le", "lte": "le", "at_most": "le", "not_after": "le", "不晚于": "le",
+    ">": "gt", "greater": "gt", "greater_than": "gt", "after": "gt", "later_than": "gt",
+    "晚于": "gt", "大于": "gt",
+    ">=": "ge", "=>": "ge", "gte": "ge", "at_least": "ge", "not_before": "ge", "不早于": "ge",
+    "one_of": "in", "any_of": "in", "among": "in", "none_of": "not_in", "not_one_of": "not_in",
+    "nin": "not_in", "notin": "not_in", "includes": "contains", "include": "contains",
+    "has": "contains", "contain": "contains", "excludes": "lacks", "lack": "lacks",
+    "missing": "lacks", "not_contains": "lacks", "does_not_contain": "lacks",
+    "exist": "exists", "is_present": "present", "known": "present", "unknown": "absent",
+    "is_absent": "absent", "and": "all", "or": "any",
+}
+
+
+def operator_for(key: str) -> str | None:
+    """The condition key or operator someone who wrote ``key`` most likely meant."""
+    word = key.strip().lower().replace(" ", "_").replace("-", "_")
+    return _OPERATOR_SYNONYMS.get(word) or _OPERATOR_SYNONYMS.get(key.strip()) or \
+        suggest(word, _CONDITION_KEYS)
 
 
 def _position(data: PosDict, path: tuple[Any, ...]) -> tuple[int, int]:

@@ -89,7 +89,7 @@ class Regulation:
         family = [c for c in ids if c.split(".")[0] == head]
         if family:
             return family[:limit]
-        return difflib.get_close_matches(clause, ids, n=limit, cutoff=0.3)
+        return [c for c in ids if "." not in c][:limit]  # the chapters
 
 
 @dataclass(frozen=True)
