@@ -372,8 +372,12 @@ class _Reader:
                 bad(spec, key, f"unknown key {key!r}{en}", f"未知的键 {key!r}{zh}",
                     "unknown_key")
         type_name = spec.get("type")
-        kind = self.kind(spec, type_name, bad)
-        label_zh, label_en = self.label(spec, bad)
+
+        def missing(en: str, zh: str) -> None:  # a key that is not there: at the field
+            bad(parent, name, en, zh, "missing")
+
+        kind = self.kind(spec, type_name, bad, missing)
+        label_zh, label_en = self.label(spec, bad, missing)
         values = self.values(spec, kind, bad)
         value_labels = self.value_labels(spec, values, bad)
         note = spec.get("note")
@@ -425,10 +429,10 @@ class _Reader:
         return True
 
     @staticmethod
-    def kind(spec: Any, type_name: Any, bad: Any) -> FieldKind | None:
+    def kind(spec: Any, type_name: Any, bad: Any, missing: Any) -> FieldKind | None:
         if type_name is None:
-            bad(spec, None, "missing `type` (one of " + ", ".join(TYPES) + ")",
-                "缺少 `type`（可选：" + "、".join(TYPES) + "）", "missing")
+            missing("missing `type` (one of " + ", ".join(TYPES) + ")",
+                    "缺少 `type`（可选：" + "、".join(TYPES) + "）")
             return None
         if isinstance(type_name, str) and type_name in TYPES:
             return TYPES[type_name]
@@ -440,7 +444,7 @@ class _Reader:
         return None
 
     @staticmethod
-    def label(spec: Any, bad: Any) -> tuple[str | None, str | None]:
+    def label(spec: Any, bad: Any, missing: Any) -> tuple[str | None, str | None]:
         label = spec.get("label")
         if isinstance(label, str) and label.strip():
             return label.strip(), None
@@ -459,9 +463,12 @@ class _Reader:
                 bad(label, "en", "label.en must be text", "label.en 应为文字", "type")
                 en_text = None
             return zh_text.strip(), en_text.strip() if isinstance(en_text, str) else None
-        bad(spec, "label" if "label" in spec else None,
-            "missing `label`: its Chinese name, e.g. label: {zh: 价目表已公示, en: ...}",
-            "缺少 `label`：字段的中文名称，例如 label: {zh: 价目表已公示, en: ...}", "missing")
+        message = ("`label` gives its Chinese name, e.g. label: {zh: 价目表已公示, en: ...}",
+                   "需要 `label`：字段的中文名称，例如 label: {zh: 价目表已公示, en: ...}")
+        if "label" in spec:
+            bad(spec, "label", *message, "type")
+        else:
+            missing(*message)
         return None, None
 
     @staticmethod

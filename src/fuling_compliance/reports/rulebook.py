@@ -581,7 +581,7 @@ def _rule_markdown(entry: RuleEntry, fields: Fields) -> list[str]:
                        f"{_md(fill(p.note, r.parameters))} |")
     if r.note:
         out += ["", f"**说明**：{_md(fill(r.note, r.parameters))}"]
-    out += ["", f"**不合规时的说明**：{_md(r.message.zh)}", ""]
+    out += ["", f"**不合规时的说明**：{_md(fill(r.message.zh, r.parameters))}", ""]
     if entry.scenarios:
         out += [f"**测试场景**（{len(entry.scenarios)} 个）", ""]
         for s in entry.scenarios:
