@@ -222,6 +222,12 @@ def explain_syntax(exc: yaml.MarkedYAMLError, text: str) -> tuple[Any, str, str]
                     f"YAML syntax: a Chinese colon '：' after a key; YAML needs ': ' "
                     f"(an ASCII colon and a space) ({what})",
                     f"YAML 语法错误：键后面用了中文冒号“：”，请改成英文冒号加空格“: ”（{what}）")
+    opened = _unclosed_quote(text, line, column)
+    if opened is not None:
+        return (opened, f"YAML syntax: a quote opened here is not closed on its line, so "
+                f"the text runs on to line {line + 1}: close it or remove it ({what})",
+                f"YAML 语法错误：这里开始的引号在本行没有闭合，一直延续到第 {line + 1} 行："
+                f"请补上配对的引号，或去掉这个引号（{what}）")
     en: str
     zh: str
     if "tab" in what or (char == "\t" and "cannot start any token" in what):
@@ -280,6 +286,36 @@ def explain_syntax(exc: yaml.MarkedYAMLError, text: str) -> tuple[Any, str, str]
         en = "check the indentation (spaces only) and the quotes around this place"
         zh = "请检查这附近的缩进（只能用空格）和引号是否配对"
     return mark, f"YAML syntax: {en} ({what})", f"YAML 语法错误：{zh}（{what}）"
+
+
+def _unclosed_quote(text: str, line: int, column: int) -> _Mark | None:
+    """Where a quoted text that ends just before the error began, if on an earlier line
+    (a quote left open swallows the lines up to the next quote of its kind)."""
+    lines = text.splitlines(keepends=True)
+    if line >= len(lines):
+        return None
+    offset = sum(len(x) for x in lines[:line]) + column
+    before = text[:offset].rstrip(" ")
+    if not before or before[-1] not in "\"'":
+        return None
+    quote = before[-1]
+    i = len(before) - 2
+    while i >= 0:
+        if text[i] == quote:
+            if quote == '"' and i > 0 and text[i - 1] == "\\":
+                i -= 2
+                continue
+            if quote == "'" and i > 0 and text[i - 1] == "'":
+                i -= 2
+                continue
+            break
+        i -= 1
+    if i < 0:
+        return None
+    start_line = text.count("\n", 0, i)
+    if start_line >= line:
+        return None
+    return _Mark(start_line, i - (text.rfind("\n", 0, i) + 1))
 
 
 # ----------------------------------------------------------------------------- JSON

@@ -16,8 +16,14 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from fuling_compliance import FactsError, RulesError, evaluate, load_facts, load_facts_data, \
-    load_rules
+from fuling_compliance import (
+    FactsError,
+    RulesError,
+    evaluate,
+    load_facts,
+    load_facts_data,
+    load_rules,
+)
 from fuling_compliance.cli import app
 from fuling_compliance.engine.session import Session
 from fuling_compliance.facts.fields import BUILTIN, default_fields
