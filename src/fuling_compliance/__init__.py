@@ -27,6 +27,7 @@ _WHERE: dict[str, str] = {
     "EngineError": ".errors",
     "FactSet": ".facts.model",
     "FactsError": ".errors",
+    "Fields": ".facts.fields",
     "Finding": ".reports.report",
     "FulingError": ".errors",
     "InputError": ".errors",
@@ -49,6 +50,7 @@ __all__ = [
     "EngineError",
     "FactSet",
     "FactsError",
+    "Fields",
     "Finding",
     "FulingError",
     "InputError",
@@ -78,6 +80,7 @@ if TYPE_CHECKING:
         Problem,
         RulesError,
     )
+    from .facts.fields import Fields
     from .facts.load import load_facts, load_facts_data
     from .facts.model import FactSet
     from .reports.evaluate import evaluate
