@@ -1,9 +1,10 @@
 """Shared test configuration: feature tags as markers, and the ``features`` marker.
 
-Tags that name a rule of the bundled rules (``@VIS-02``) or a clause of the regulation
-(``@条款3.2.4``) mark their scenarios (``pytest -m VIS-02``); any other tag fails the
-scenarios it is on with a message saying why (``tests/bdd/conftest.py``), and the other
-features still run.
+Tags that name a rule (``@VIS-02``: of the bundled rules, or for the features of a worked
+example, ``examples/<name>/features``, of the bundled rules plus that example's ``rules/``)
+or a clause of the regulation (``@条款3.2.4``) mark their scenarios (``pytest -m
+VIS-02``); any other tag fails the scenarios it is on with a message saying why
+(``tests/bdd/conftest.py``), and the other features still run.
 
 Every scenario collected from ``features/`` carries the ``features`` marker, and so do
 the other checks of policy-owned expectations (the example's expected findings, the rule
@@ -21,12 +22,14 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 FEATURES = ROOT / "features"
+EXAMPLES = ROOT / "examples"
 TAG = re.compile(r"(?<!\S)@([^\s()@:,]+)")
 
 
 def feature_tags() -> set[str]:
+    """The tags of features/ and of the worked examples' features (examples/*/features)."""
     tags: set[str] = set()
-    for path in FEATURES.glob("*.feature"):
+    for path in [*FEATURES.glob("*.feature"), *EXAMPLES.glob("*/features/*.feature")]:
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip().startswith("@"):
                 tags.update(TAG.findall(line.split(" #")[0]))

@@ -11,7 +11,9 @@ says (no steps, a step swallowed into a description, a tag naming no rule).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Generator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,6 +25,7 @@ from fuling_compliance.testing import steps as library
 from fuling_compliance.testing.checks import scenario_problems, tag_problem
 from fuling_compliance.testing.steps import StepFailure, World
 
+ROOT = Path(__file__).resolve().parents[2]
 _RULES = None
 
 for _definition in library.STEPS:
@@ -38,9 +41,19 @@ def bundled_rules() -> Any:
     return _RULES
 
 
+@functools.cache
+def rule_ids() -> list[str]:
+    """The rules tags may name: the bundled ones, and those of the worked examples'
+    extensions (``examples/<name>/rules``, used with ``使用规则目录``)."""
+    ids = {r.id for r in bundled_rules()}
+    for extension in sorted((ROOT / "examples").glob("*/rules")):
+        ids.update(r.id for r in load_rules([ROOT / "rules", extension]))
+    return sorted(ids)
+
+
 @pytest.fixture
 def world() -> World:
-    return World(bundled_rules())
+    return World(bundled_rules(), ROOT)
 
 
 _PLACE = pytest.StashKey[tuple[str, int, str]]()
@@ -58,7 +71,7 @@ def pytest_bdd_before_scenario(request: Any, feature: Any, scenario: Any) -> Non
     tags = [*sorted(scenario.tags), *sorted(feature.tags),
             *(sorted(rule.tags) if rule is not None else []), *(m.name for m in row_marks)]
     problems = scenario_problems(scenario.name, len(scenario.steps), descriptions, tags,
-                                 [r.id for r in bundled_rules()])
+                                 rule_ids())
     if problems:
         raise StepFailure(problems[0], hints=problems[1:])
 
@@ -79,7 +92,7 @@ def pytest_bdd_step_error(request: Any, feature: Any, scenario: Any, step: Any,
 
 def pytest_bdd_apply_tag(tag: str, function: Any) -> Any:
     """Only tags that name a rule or a clause become markers; others fail their scenario."""
-    allowed = tag_problem(tag, [r.id for r in bundled_rules()]) is None
+    allowed = tag_problem(tag, rule_ids()) is None
     return None if allowed else True
 
 

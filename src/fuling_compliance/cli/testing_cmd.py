@@ -1,9 +1,10 @@
 """``fuling-compliance test`` and ``steps``: the policy officer's test run and step list.
 
 ``test [FEATURE...]`` runs the feature files with the package's step library (the same
-step definitions pytest-bdd uses, see :mod:`fuling_compliance.testing`), compares the
-example's findings with ``examples/expected-findings.yaml``, and checks that the rule
-book in ``docs/rules/`` is up to date. It reads the project in the current folder
+step definitions pytest-bdd uses, see :mod:`fuling_compliance.testing`); without
+FEATURE arguments it also checks that every rule has a failing and a passing scenario,
+compares the example's findings with ``examples/expected-findings.yaml`` and checks that
+the rule book in ``docs/rules/`` is up to date. It reads the project in the current folder
 (``rules/``, ``features/``, ``examples/``, ``docs/rules/``) when there is one, else the
 one installed with the package. Exit 0: everything holds; 1: something does not; 2: a
 feature, rule or example file is unusable (with its place); 3: an internal error.
@@ -40,7 +41,7 @@ EXAMPLE = "examples/fuling-2026q2.yaml"
 class Project:
     """Where the rules, features, example and rule book of a test run are."""
 
-    rules: Path
+    rules: tuple[Path, ...]
     features: Path
     #: the example's facts; its expected findings are ``expected-findings.yaml`` beside it
     example: Path
@@ -98,8 +99,10 @@ def _select(names: Sequence[str], folder: Path, lang: str) -> list[Path] | None:
 # ----------------------------------------------------------------------------- test
 @click.command("test")
 @click.argument("features", nargs=-1)
-@click.option("--rules", "rules_dir", type=click.Path(exists=True, path_type=Path),
-              help="Rule files or folder (default: ./rules, else the installed rules).")
+@click.option("--rules", "rules_dirs", multiple=True,
+              type=click.Path(exists=True, path_type=Path),
+              help="Rule files or folders, repeatable (default: ./rules, else the installed "
+              "rules).")
 @click.option("--features", "features_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Folder of .feature files (default: ./features, else the installed ones).")
 @click.option("--example", "example", type=click.Path(dir_okay=False, path_type=Path),
@@ -109,14 +112,16 @@ def _select(names: Sequence[str], folder: Path, lang: str) -> list[Path] | None:
               help="The rule book to check (default: ./docs/rules; skipped if absent).")
 @click.option("--quiet", "-q", is_flag=True, help="Show only what fails, and the summary.")
 @lang_option
-def test(features: tuple[str, ...], rules_dir: Path | None, features_dir: Path | None,
+def test(features: tuple[str, ...], rules_dirs: tuple[Path, ...], features_dir: Path | None,
          example: Path | None, docs_dir: Path | None, quiet: bool, lang: str) -> None:
     """Run the feature files (all, or the FEATUREs given), the example and the rule book.
 
     FEATURE: a .feature file or folder, or a name in the features folder ("3.2" for
-    3.2-员工与上门服务.feature). For each scenario: its name and place, and for a failure
-    the step, the expected and the actual outcome and the finding's message. Exit 0 all
-    hold, 1 some fail, 2 a feature, rule or example file is unusable.
+    3.2-员工与上门服务.feature); then only those scenarios run. For each scenario: its
+    name and place, and for a failure the step, the expected and the actual outcome and
+    the finding's message. Without FEATURE, also: every rule has a failing and a passing
+    scenario, the example's findings are the expected ones, the rule book is up to date.
+    Exit 0 all hold, 1 some fail, 2 a feature, rule or example file is unusable.
 
     运行场景测试（全部或指定的场景文件），核对示例的预期结论和规则手册是否最新。
     退出码：0 全部通过；1 有失败；2 有无法使用的场景、规则或示例文件。
@@ -125,27 +130,29 @@ def test(features: tuple[str, ...], rules_dir: Path | None, features_dir: Path |
     from ..testing.gherkin import read_features
 
     base = default_project()
-    project = Project(rules_dir or base / "rules", features_dir or base / "features",
+    project = Project(rules_dirs or (base / "rules",), features_dir or base / "features",
                       example or base / EXAMPLE, docs_dir or base / "docs" / "rules")
-    ruleset = load_rules([project.rules])
+    ruleset = load_rules(list(project.rules))
     paths = _select(features, project.features, lang)
     if paths is None:
         sys.exit(2)
     zh = lang == "zh"
     out = console_out()
-    out.print(f"规则：{_shown(project.rules)}（{len(ruleset)} 条）  "
-              f"场景：{_shown(project.features)}（{len(paths)} 个文件）" if zh else
-              f"rules: {_shown(project.rules)} ({len(ruleset)})  features: "
-              f"{_shown(project.features)} ({len(paths)} file(s))")
+    rules_shown = ("、" if zh else ", ").join(_shown(p) for p in project.rules)
+    where = "" if features else _shown(project.features)
+    count = f"{len(paths)} 个文件" if zh else f"{len(paths)} file(s)"
+    count = (f"{where}（{count}）" if zh else f"{where} ({count})") if where else count
+    out.print(f"规则：{rules_shown}（{len(ruleset)} 条）  场景：{count}" if zh else
+              f"rules: {rules_shown} ({len(ruleset)})  features: {count}")
     parsed, unusable = read_features(paths, project.features)
-    report = _Run(lang, quiet)
+    report = _Run(lang, quiet, base)
     report.unusable(unusable)
     for feature in parsed:
         report.feature(feature, ruleset)
-    if not features:
+    if not features:  # the whole project: the rules' scenarios, the example, the book
         report.rule_scenarios(ruleset, parsed)
-    report.example(ruleset, project.example)
-    report.rulebook(ruleset, project.features, project.docs)
+        report.example(ruleset, project.example)
+        report.rulebook(ruleset, project.features, project.docs)
     report.summary()
     sys.exit(report.exit_code)
 
@@ -153,8 +160,8 @@ def test(features: tuple[str, ...], rules_dir: Path | None, features_dir: Path |
 class _Run:
     """Prints the results as they come and counts them."""
 
-    def __init__(self, lang: str, quiet: bool) -> None:
-        self.lang, self.quiet = lang, quiet
+    def __init__(self, lang: str, quiet: bool, root: Path) -> None:
+        self.lang, self.quiet, self.root = lang, quiet, root
         self.zh = lang == "zh"
         self.out = console_out()
         self.passed = self.failed = 0
@@ -191,7 +198,7 @@ class _Run:
     def feature(self, feature: Feature, ruleset: RuleSet) -> None:
         from ..testing.runner import run_feature
 
-        results = run_feature(feature, ruleset)
+        results = run_feature(feature, ruleset, self.root)
         if not self.quiet or not all(r.passed for r in results):
             self.out.print(f"{feature.file}  {self.t('功能', 'Feature')}: {feature.name}")
         groups: dict[int, list[Result]] = {}
@@ -372,15 +379,21 @@ def _key(key: tuple[str, str, str | None, str]) -> str:
 # ----------------------------------------------------------------------------- steps
 @click.command("steps")
 @click.argument("types", nargs=-1)
+@click.option("--rules", "rules_dirs", multiple=True,
+              type=click.Path(exists=True, path_type=Path),
+              help="Rules whose declared fields are columns too (default: ./rules, else the "
+              "installed rules).")
 @lang_option
-def steps(types: tuple[str, ...], lang: str) -> None:
+def steps(types: tuple[str, ...], rules_dirs: tuple[Path, ...], lang: str) -> None:
     """List every step phrase with an example, and the table headers of each record type.
 
-    TYPE: only the headers of these record types (员工, or staff).
+    TYPE: only the headers of these record types (员工, or staff). The headers include
+    the fields the rules declare in YAML.
 
     列出场景中可用的全部步骤及示例，以及每种对象的表格列名和可选值。
     """
     from ..facts.labels import COLLECTION_LABELS
+    from ..rules.load import load_rules
     from ..testing.steps import (
         KEYWORDS,
         STEPS,
@@ -392,6 +405,7 @@ def steps(types: tuple[str, ...], lang: str) -> None:
 
     zh = lang == "zh"
     out = console_out()
+    fields = load_rules(list(rules_dirs) or [default_project() / "rules"]).fields
     try:
         chosen = [collection_of(t) for t in types] or list(COLLECTION_LABELS)
     except StepFailure as exc:
@@ -416,7 +430,7 @@ def steps(types: tuple[str, ...], lang: str) -> None:
     out.print("各类对象的列名（中文名 (字段名)：类型）：" if zh else
               "Headers by record type (label (field): kind):")
     for collection in chosen:
-        _print_headers(collection, headers(collection), lang)
+        _print_headers(collection, headers(fields, collection), lang)
 
 
 def _print_headers(collection: str, columns: list[Any], lang: str) -> None:

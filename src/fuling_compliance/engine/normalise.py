@@ -156,12 +156,9 @@ class Normaliser:
         return value
 
     # ------------------------------------------------------------------ helpers
-    @staticmethod
-    def _is_plain(collection: str, field: str) -> bool:
+    def _is_plain(self, collection: str, field: str) -> bool:
         """Whether the engine takes the field's value as it is (text, bool, number)."""
-        from ..facts.model import field_specs
-
-        spec = field_specs(collection).get(field)
+        spec = self.facts.fields.specs(collection).get(field)
         if spec is None or field == "id":
             return False
         return (collection, field) not in _DERIVED and spec.kind in (
@@ -169,11 +166,9 @@ class Normaliser:
 
     def _deriver(self, collection: str, base: str, suffix: str) -> Callable[[Row, str], Any]:
         """How to compute one engine field that is not a plain copy."""
-        from ..facts.model import field_specs
-
         field = "id" if base == RECORD_ID else base
         calendar = self.calendar
-        spec = field_specs(collection).get(field)
+        spec = self.facts.fields.specs(collection).get(field)
         special = field == "id" or (collection, field) in _DERIVED or spec is None
         if special:
             value_of = self.value

@@ -200,7 +200,7 @@ def check_example(rules: RuleSet, facts_paths: Sequence[Path], expected_path: Pa
     from ..reports.evaluate import evaluate
 
     expected = read_expected(expected_path)
-    report = evaluate(rules, load_facts(list(facts_paths)))
+    report = evaluate(rules, load_facts(list(facts_paths), rules=rules))
     findings = {(f.rule, f.subject.id, f.item, f.status): Text(f.message.zh, f.message.en)
                 for f in report.findings if f.status in ("fail", "insufficient_data")}
     rule_ids = {r.id for r in rules}

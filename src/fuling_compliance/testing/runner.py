@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import FulingError
@@ -39,13 +40,14 @@ class Result:
         return self.failure is None
 
 
-def run_scenario(scenario: Scenario, rules: RuleSet,
-                 before: Iterable[Text] = ()) -> Result:
-    """Run one scenario; ``before`` are problems found before its steps."""
+def run_scenario(scenario: Scenario, rules: RuleSet, before: Iterable[Text] = (),
+                 root: Path | None = None) -> Result:
+    """Run one scenario; ``before`` are problems found before its steps; ``root`` is the
+    project folder that ``使用规则目录`` names folders in."""
     problems = [*before, *problems_of(scenario, [r.id for r in rules])]
     if problems:
         return Result(scenario, StepFailure(problems[0], hints=problems[1:]))
-    world = World(rules)
+    world = World(rules, root)
     for step in scenario.steps:
         found = find_step(step.kind, step.text)
         if found is None:
@@ -65,7 +67,7 @@ def run_scenario(scenario: Scenario, rules: RuleSet,
     return Result(scenario)
 
 
-def run_feature(feature: Feature, rules: RuleSet) -> list[Result]:
+def run_feature(feature: Feature, rules: RuleSet, root: Path | None = None) -> list[Result]:
     """Every scenario of a feature, in file order."""
     duplicates = duplicate_names(feature)
     results = []
@@ -76,5 +78,5 @@ def run_feature(feature: Feature, rules: RuleSet) -> list[Result]:
             before.append(Text(
                 f"与第 {first} 行的场景同名（pytest 只运行其中一个）：请改名",
                 f"same name as the scenario on line {first} (pytest runs only one): rename it"))
-        results.append(run_scenario(scenario, rules, before))
+        results.append(run_scenario(scenario, rules, before, root))
     return results

@@ -27,6 +27,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -38,12 +39,12 @@ from ..facts.labels import (
     TRUE_WORDS,
     VALUE_LABELS,
     collection_for_label,
-    field_for_label,
     value_for_label,
 )
 from .gherkin import StepKind
 
 if TYPE_CHECKING:
+    from ..facts.fields import Fields
     from ..reports.diff import Diff
     from ..reports.report import Finding, Report
     from ..rules.load import RuleSet
@@ -69,7 +70,7 @@ PLACEHOLDERS: dict[str, tuple[str, str]] = {
     "before": ("原结论", "outcome before"), "after": ("现结论", "outcome after"),
     "new": ("新增数", "new"), "resolved": ("已消除数", "resolved"),
     "persisting": ("仍存在数", "persisting"), "supplier": ("企业编号", "supplier id"),
-    "name": ("参数名", "parameter"),
+    "name": ("参数名", "parameter"), "folders": ("规则目录", "rule folders"),
 }
 #: ``{name:d}`` and ``{name:g}`` in a phrase: the text they match and its conversion
 _TYPES: dict[str, tuple[str, Callable[[str], Any]]] = {
@@ -285,11 +286,13 @@ def unknown_step(kind: StepKind, text: str) -> StepFailure:
 class World:
     """What a scenario has built so far; ``rules`` are the rules it is checked with."""
 
-    def __init__(self, rules: RuleSet) -> None:
+    def __init__(self, rules: RuleSet, root: Path | None = None) -> None:
         #: the rules of the run, and those the scenario checks with (a subset of them
         #: after 只检查规则)
         self.base_rules = rules
         self.rules = rules
+        #: the folder 使用规则目录 names folders in (the project: the repository)
+        self.root = root or Path(".")
         self.document: dict[str, Any] = {}
         self.as_of: dt.datetime | None = None
         self.report: Report | None = None
@@ -330,26 +333,27 @@ def collection_of(label: str) -> str:
                                   f"record types: {', '.join(COLLECTION_LABELS)}")])
 
 
-def _specs(collection: str) -> dict[str, Any]:
-    from ..facts.model import field_specs
-
-    return field_specs(collection)
+def _label(fields: Fields, collection: str, name: str) -> str:
+    return fields.label(collection, name) or name
 
 
-def header_field(collection: str, header: str) -> str:
-    """The field a column header names in this record type; a failure with the nearest."""
-    specs = _specs(collection)
-    key = field_for_label(header)
+def header_field(fields: Fields, collection: str, header: str) -> str:
+    """The field a column header names in this record type; a failure with the nearest.
+
+    ``fields`` are the fields in force (the built-in ones and those the rules declare).
+    """
+    specs = fields.specs(collection)
+    key = fields.field_for_label(collection, header)
     if key is not None and key in specs:
         return key
     kind = COLLECTION_LABELS[collection]
-    labels = [FIELD_LABELS.get(f, f) for f in specs]
+    labels = [_label(fields, collection, f) for f in specs]
     close = _did_you_mean(header.strip(), labels + list(specs))
     guess_zh = f"（是否应为 {_choices([f'“{c}”' for c in close])}？）" if close else ""
     guess_en = f" (did you mean {', '.join(close)}?)" if close else ""
     elsewhere = ""
     if key is not None:
-        owners = [COLLECTION_LABELS[c] for c in COLLECTION_LABELS if key in _specs(c)]
+        owners = [COLLECTION_LABELS[c] for c in COLLECTION_LABELS if key in fields.specs(c)]
         elsewhere = f"；“{header}”是 {_choices(owners)} 的列" if owners else ""
     raise StepFailure(
         Text(f"{kind}没有“{header}”这一列{guess_zh}{elsewhere}",
@@ -358,23 +362,24 @@ def header_field(collection: str, header: str) -> str:
                     f"columns of {collection}: {', '.join(specs)}")])
 
 
-def _choice(collection: str, field_name: str, text: str, allowed: Sequence[str]) -> str:
-    value = value_for_label(text)
+def _choice(fields: Fields, collection: str, field_name: str, text: str,
+            allowed: Sequence[str]) -> str:
+    value = fields.value_for_label(collection, field_name, text)
     if value in allowed:
         return value
-    labels = [VALUE_LABELS.get(v, v) for v in allowed]
+    labels = [fields.value_label(collection, field_name, v) for v in allowed]
     close = _did_you_mean(text, labels + list(allowed))
     guess_zh = f"（是否应为 {_choices([f'“{c}”' for c in close])}？）" if close else ""
-    label = FIELD_LABELS.get(field_name, field_name)
+    label = _label(fields, collection, field_name)
     raise StepFailure(
         Text(f"{COLLECTION_LABELS[collection]}的“{label}”不能是“{text}”{guess_zh}；"
              f"可选：{_choices(labels)}",
              f"{collection}.{field_name} cannot be '{text}'; choices: {', '.join(allowed)}"))
 
 
-def cell_value(collection: str, field_name: str, text: str) -> Any:
+def cell_value(fields: Fields, collection: str, field_name: str, text: str) -> Any:
     """A table cell as the value of a field (choices and booleans are checked here)."""
-    spec = _specs(collection)[field_name]
+    spec = fields.specs(collection)[field_name]
     text = text.strip()
     if text == UNKNOWN_WORD:
         return None
@@ -383,7 +388,7 @@ def cell_value(collection: str, field_name: str, text: str) -> Any:
             return True
         if text in FALSE_WORDS:
             return False
-        label = FIELD_LABELS.get(field_name, field_name)
+        label = _label(fields, collection, field_name)
         raise StepFailure(Text(f"{COLLECTION_LABELS[collection]}的“{label}”应为 是 或 否，"
                                f"不能是“{text}”",
                                f"{collection}.{field_name} must be 是 or 否, not '{text}'"))
@@ -392,10 +397,10 @@ def cell_value(collection: str, field_name: str, text: str) -> Any:
             return []
         words = [w.strip() for w in re.split(r"[、,，]", text) if w.strip()]
         if spec.values:
-            return [_choice(collection, field_name, w, spec.values) for w in words]
+            return [_choice(fields, collection, field_name, w, spec.values) for w in words]
         return words
     if spec.kind == "enum":
-        return _choice(collection, field_name, text, spec.values)
+        return _choice(fields, collection, field_name, text, spec.values)
     if spec.kind == "int" and re.fullmatch(r"-?\d+", text):
         return int(text)
     if spec.kind == "number" and re.fullmatch(r"-?\d+(\.\d+)?", text):
@@ -405,15 +410,16 @@ def cell_value(collection: str, field_name: str, text: str) -> Any:
     return text  # anything else goes to the loader, which says what is wrong
 
 
-def table_records(collection: str, table: Sequence[Sequence[str]]) -> list[dict[str, Any]]:
+def table_records(fields: Fields, collection: str, table: Sequence[Sequence[str]]
+                  ) -> list[dict[str, Any]]:
     """The records of a data table (header row, then one record a row)."""
-    fields = [header_field(collection, label) for label in table[0]]
+    names = [header_field(fields, collection, label) for label in table[0]]
     records = []
     for row in table[1:]:
         record: dict[str, Any] = {}
-        for field_name, text in zip(fields, row, strict=True):
+        for field_name, text in zip(names, row, strict=True):
             if text.strip():
-                record[field_name] = cell_value(collection, field_name, text)
+                record[field_name] = cell_value(fields, collection, field_name, text)
         records.append(record)
     return records
 
@@ -434,7 +440,7 @@ def given_records(world: World, label: str, datatable: list[list[str]] | None = 
                                "其后每行一条记录",
                                f"'有以下{label}：' needs a data table: a header row and "
                                "one row per record"))
-    records = table_records(collection, datatable)
+    records = table_records(world.rules.fields, collection, datatable)
     if collection == "commission":
         if len(records) != 1:
             raise StepFailure(Text("区经济信息委只能有一行记录",
@@ -442,6 +448,33 @@ def given_records(world: World, label: str, datatable: list[list[str]] | None = 
         world.document["commission"] = records[0]
     else:
         world.document.setdefault(collection, []).extend(records)
+
+
+@step("given", "使用规则目录 {folders}", example='使用规则目录 "rules"、"examples/fields/rules"',
+      zh="用这些规则目录（相对于项目目录）检查，写在所有表格之前（其中声明的字段随之可用）",
+      en="check with the rules of these folders (relative to the project), before any table "
+         "(the fields they declare become columns)")
+def given_rules(world: World, folders: str) -> None:
+    from ..errors import InputError
+    from ..rules.load import load_rules
+
+    if world.document:
+        raise StepFailure(Text("“使用规则目录”应写在所有表格之前（规则声明的字段决定表格的列）",
+                               "name the rules before the records (their fields apply)"))
+    names = re.findall(r'"([^"]+)"', folders)
+    paths = [world.root / name for name in names]
+    missing = [name for name, path in zip(names, paths, strict=True) if not path.exists()]
+    if not names or missing:
+        raise StepFailure(Text(f"没有规则目录 {_choices(missing) or folders}（目录写在引号中，"
+                               f"相对于 {world.root}）",
+                               f"no rules folder {', '.join(missing) or folders} "
+                               f"(quoted, relative to {world.root})"))
+    try:
+        world.rules = world.base_rules = load_rules(paths)
+    except InputError as exc:
+        raise StepFailure(Text("规则文件有问题：", "the rule files were rejected:"),
+                          hints=[Text("  " + p.render("zh"), "  " + p.render("en"))
+                                 for p in exc.problems]) from None
 
 
 @step("given", '评估时间为 "{moment}"', example='评估时间为 "2026-06-30 23:59"',
@@ -463,7 +496,7 @@ def when_check(world: World) -> None:
     from ..reports.evaluate import evaluate
 
     try:
-        facts = load_facts_data(world.document)
+        facts = load_facts_data(world.document, rules=world.rules)
         world.report = evaluate(world.rules, facts, world.as_of, all_outcomes=True,
                                 waivers=_waivers(world))
     except InputError as exc:
@@ -903,7 +936,8 @@ def given_previous_records(world: World, label: str,
     if not datatable or len(datatable) < 2:
         raise StepFailure(Text(f"“上期有以下{label}：”下面应有一个表格",
                                f"'上期有以下{label}：' needs a data table"))
-    world.previous.setdefault(collection, []).extend(table_records(collection, datatable))
+    world.previous.setdefault(collection, []).extend(
+        table_records(world.rules.fields, collection, datatable))
 
 
 def _evaluate(world: World, document: dict[str, Any], as_of: dt.datetime | None,
@@ -912,8 +946,9 @@ def _evaluate(world: World, document: dict[str, Any], as_of: dt.datetime | None,
     from ..facts.load import load_facts_data
     from ..reports.evaluate import evaluate
 
+    rules = rules or world.rules
     try:
-        return evaluate(rules or world.rules, load_facts_data(document), as_of,
+        return evaluate(rules, load_facts_data(document, rules=rules), as_of,
                         waivers=_waivers(world))
     except InputError as exc:
         raise StepFailure(Text("表格中的数据被拒绝：", "the tables' data was rejected:"),
@@ -984,7 +1019,7 @@ def when_diff_rules(world: World) -> None:
     if world.draft is None:
         raise StepFailure(Text("没有规则草案（缺少“规则草案把 … 改为 …”）",
                                "no draft (missing 规则草案把 ...)"))
-    facts = load_facts_data(world.document)
+    facts = load_facts_data(world.document, rules=world.rules)
     world.diff = diff_rules(world.rules, world.draft, facts, world.as_of)
 
 
@@ -1100,13 +1135,14 @@ class Header:
 KIND_WORDS: dict[str, tuple[str, str]] = {
     "string": ("文字", "text"), "bool": ("是/否", "yes/no"), "int": ("整数", "integer"),
     "number": ("数值", "number"), "enum": ("选项", "choice"), "list": ("列表", "list"),
-    "datetime": ("时间 2026-06-30 09:00", "moment 2026-06-30 09:00"),
-    "date": ("日期 2026-06-30", "date 2026-06-30"), "time": ("时刻 08:30", "time 08:30"),
+    "datetime": ("时间（如 2026-06-30 09:00）", "moment (like 2026-06-30 09:00)"),
+    "date": ("日期（如 2026-06-30）", "date (like 2026-06-30)"),
+    "time": ("时刻（如 08:30）", "time (like 08:30)"),
 }
 
 
-def headers(collection: str) -> list[Header]:
-    """The columns a table of this record type accepts, in the declaration's order."""
-    return [Header(FIELD_LABELS.get(name, name), name, spec.kind, spec.required,
-                   tuple((v, VALUE_LABELS.get(v, v)) for v in spec.values))
-            for name, spec in _specs(collection).items()]
+def headers(fields: Fields, collection: str) -> list[Header]:
+    """The columns a table of this record type accepts (built-in, then declared fields)."""
+    return [Header(_label(fields, collection, name), name, spec.kind, spec.required,
+                   tuple((v, fields.value_label(collection, name, v)) for v in spec.values))
+            for name, spec in fields.specs(collection).items()]
