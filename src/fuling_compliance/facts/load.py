@@ -9,7 +9,8 @@ whole fact set is rejected with a :class:`~fuling_compliance.errors.FactsError` 
 every problem with file, line, column, collection, record and field.
 
 Unknown fields are kept and ignored, with one warning per file, collection and field
-(how many records carry it, and where it first appears).
+(how many records carry it, and where it first appears); a record whose fields
+contradict each other is kept with a warning naming it (:data:`.model.CONTRADICTIONS`).
 """
 
 from __future__ import annotations
@@ -34,7 +35,15 @@ from ..yaml_source import (
     read_text,
 )
 from . import integrity
-from .model import COLLECTIONS, FORMAT, FactSet, derive_ids, field_specs
+from .model import (
+    COLLECTIONS,
+    CONTRADICTIONS_OF,
+    FORMAT,
+    FactSet,
+    contradiction_warnings,
+    derive_ids,
+    field_specs,
+)
 from .validate import FieldError, validator
 
 _TOP_KEYS = {"format", "as_of", *COLLECTIONS}
@@ -234,9 +243,11 @@ def _checked(state: _State) -> FactSet:
         placed = _place(state, state.pending)
         raise FactsError(f"fact set rejected: {len(state.problems) + len(placed)} problem(s)",
                          state.problems + placed)
-    warnings = _place(state, state.warnings)
-    return FactSet(state.rows, as_of=state.as_of, ids=ids,
-                   warnings=[w.render("en") for w in sorted(warnings)])
+    warnings = [w.render("en") for w in sorted(_place(state, state.warnings))]
+    for collection in CONTRADICTIONS_OF:
+        warnings += sorted(contradiction_warnings(collection, state.rows[collection],
+                                                  ids[collection]))
+    return FactSet(state.rows, as_of=state.as_of, ids=ids, warnings=warnings)
 
 
 def _origin(state: _State, collection: str, index: int) -> tuple[int, int]:

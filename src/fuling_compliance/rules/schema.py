@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
-from ..facts.model import COLLECTIONS, FieldKind, field_kinds
+from ..facts.model import COLLECTIONS, RANGED_FIELDS, FieldKind, field_kinds, field_specs
 from .engine_fields import engine_name
 from .model import Rule
 
@@ -25,6 +25,10 @@ class FieldInfo:
     name: str
     kind: FieldKind
     values: tuple[str, ...]
+    #: every record has it (an identity or reference): never unknown
+    required: bool = False
+    #: a derived field that may be known only between two bounds (``RANGED_FIELDS``)
+    ranged: bool = False
 
     @property
     def engine_field(self) -> str:
@@ -89,4 +93,7 @@ class RuleContext:
                 prefix + guess if guess else None,
             )
         kind, values = kinds[name]
-        return FieldInfo(collection, name, kind, values)
+        spec = field_specs(collection).get(name)
+        return FieldInfo(collection, name, kind, values,
+                         required=spec is not None and spec.required,
+                         ranged=(collection, name) in RANGED_FIELDS)
