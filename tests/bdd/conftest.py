@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import shutil
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from pytest_bdd import given, parsers, then, when
 
 from fuling_compliance import Report, evaluate, load_facts_data, load_rules
@@ -29,6 +32,7 @@ from fuling_compliance.facts.labels import (
 )
 from fuling_compliance.facts.model import field_kinds
 
+RULES_DIR = Path(__file__).resolve().parents[2] / "rules"
 STEP_WORDS = ("假如", "假设", "假定", "当", "那么", "而且", "但是", "并且", "同时", "给定",
               "Given", "When", "Then", "And", "But")
 _RULES = None
@@ -63,16 +67,61 @@ def pytest_bdd_before_scenario(request: Any, feature: Any, scenario: Any) -> Non
 class World:
     """What a scenario has built so far."""
 
-    def __init__(self) -> None:
+    def __init__(self, tmp_path: Path) -> None:
         self.document: dict[str, Any] = {}
         self.as_of: dt.datetime | None = None
         self.report: Report | None = None
         self.rules: Any = None
+        self.facts: Any = None
+        #: (rule id, parameter) -> the parameter's YAML for this scenario's rule set
+        self.parameters: dict[tuple[str, str], dict[str, Any]] = {}
+        self.tmp_path = tmp_path
 
 
 @pytest.fixture
-def world() -> World:
-    return World()
+def world(tmp_path: Path) -> World:
+    return World(tmp_path)
+
+
+def _rules_with(world: World) -> Any:
+    """The bundled rules with this scenario's parameters, loaded (and validated) from a
+    copy of ``rules/`` — the bundled files are never changed."""
+    target = world.tmp_path / "rules"
+    shutil.copytree(RULES_DIR, target)
+    found: set[tuple[str, str]] = set()
+    for path in sorted(target.glob("*.yaml")):
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for rule in doc["rules"]:
+            for name, param in (rule.get("parameters") or {}).items():
+                change = world.parameters.get((rule["id"], name))
+                if change is not None:
+                    param.pop("value", None)
+                    param.pop("values", None)
+                    param.update(change)
+                    found.add((rule["id"], name))
+        path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False),
+                        encoding="utf-8")
+    missing = set(world.parameters) - found
+    assert not missing, f"no such rule parameter: {sorted(missing)}"
+    return load_rules([target])
+
+
+@given(parsers.parse('规则 "{rule}" 的参数 "{param}" 按日期取值：'))
+@given(parsers.parse('规则 "{rule}" 的参数 "{param}" 按日期取值:'))
+def given_dated_parameter(world: World, rule: str, param: str,
+                          datatable: list[list[str]]) -> None:
+    """Dated values for one parameter of a bundled rule, in this scenario only."""
+    header, *rows = datatable
+    assert [h.strip() for h in header] == ["起始日期", "取值"], header
+    world.parameters[(rule, param)] = {"values": [
+        {"from": dt.date.fromisoformat(day.strip()), "value": int(value)}
+        for day, value in rows]}
+
+
+@given(parsers.parse('规则 "{rule}" 的参数 "{param}" 取值为 {value:d}'))
+def given_parameter(world: World, rule: str, param: str, value: int) -> None:
+    """Another value for one parameter of a bundled rule, in this scenario only."""
+    world.parameters[(rule, param)] = {"value": value}
 
 
 def _cell(collection: str, field: str, text: str) -> Any:
@@ -143,8 +192,18 @@ def given_as_of(world: World, moment: str) -> None:
 @when("进行合规检查")
 def when_check(world: World) -> None:
     facts = load_facts_data(world.document)
+    if world.parameters:
+        world.rules = _rules_with(world)
+    world.facts = facts
     world.report = evaluate(world.rules or bundled_rules(), facts, world.as_of,
                             all_outcomes=True)
+
+
+@then(parsers.parse('事实数据有警告："{text}"'))
+def then_warning(world: World, text: str) -> None:
+    assert world.report is not None, "no check was run (missing 当 进行合规检查)"
+    warnings = world.report.facts.warnings
+    assert any(text in w for w in warnings), f"{text!r} not in the warnings {warnings}"
 
 
 def _finding(world: World, rule: str, label: str, subject: str, item: str | None) -> Any:
