@@ -415,8 +415,7 @@ class Checker:
             late6 = self.param("VIS-06.late_grace_minutes", a.scheduled_start)
             booked = secs(a.booked_at)
             start = secs(a.scheduled_start)
-            bounds = first[a.id] if a.id in first else (
-                None if start is None else (start, start))
+            bounds = first.get(a.id, None if start is None else (start, start))
             if booked is None or bounds is None or notice is None:
                 not_in_advance: K = None
             elif booked >= bounds[1] - notice * 3600:

@@ -52,10 +52,10 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import durable_rules_engine
+from fuling_compliance.engine.evaluate import PRECEDENCE, chunks
 
 from fuling_compliance import FactSet, Report, RuleSet, evaluate, load_facts_data, load_rules
 from fuling_compliance.engine.durable import fnv1_32
-from fuling_compliance.engine.evaluate import PRECEDENCE, chunks
 from fuling_compliance.engine.normalise import (
     COMMISSION_PARTITION,
     ENGINE_ID,

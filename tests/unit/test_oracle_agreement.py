@@ -308,8 +308,7 @@ def _related(ds: Dataset, rule: str, record: Any) -> Iterator[Any]:
 def _field(ds: Dataset, record: Any, path: str) -> Any:
     """A subject field as the rules read it (derived fields included)."""
     if path == "first_start":
-        return ds.first_start[record.id] if record.id in ds.first_start else \
-            record.scheduled_start
+        return ds.first_start.get(record.id, record.scheduled_start)
     if path == "customer_facing":
         return customer_facing(record.values)
     if path == "satisfied_x100":

@@ -342,10 +342,9 @@ def _first_starts(facts: FactSet) -> dict[str, tuple[dt.datetime, dt.datetime] |
         known = [at for at, _ in found if at is not None]
         earliest = min(known) if known else None
         starts = [start for at, start in found if at is None or at == earliest]
-        if any(start is None for start in starts):
-            out[appointment] = None
-        else:
-            out[appointment] = (min(starts), max(starts))  # type: ignore[type-var]
+        known_starts = [start for start in starts if start is not None]
+        out[appointment] = None if len(known_starts) < len(starts) else (
+            min(known_starts), max(known_starts))
     return out
 
 

@@ -6,8 +6,9 @@ values (more satisfied than respondents, an event before the one it follows). Wh
 breaks a rule is a finding, not an integrity problem; two fields of a record that
 contradict each other but could each be true (a cancelled visit with an arrival) are
 read as unknown with a warning (:data:`.model.CONTRADICTIONS`), not rejected. An
-internal complaint without a supplier is valid (CMP-02..05 do not apply to it). Problems are returned unplaced —
-collection, record index and field — and the loader gives them their file and line.
+internal complaint without a supplier is valid (CMP-02..05 do not apply to it).
+Problems are returned unplaced — collection, record index and field — and the loader
+gives them their file and line.
 """
 
 from __future__ import annotations

@@ -274,8 +274,8 @@ class Explanation:
             out.append("参数：" if zh else "Parameters:")
             for name, p in r.parameters.items():
                 source = pick(SOURCE_WORDS[p.source], lang)
-                shown = parameter_label(p, lang, w.in_force.get(name) if p.dated else None)
-                out.append(f"  {name} = {shown}"
+                label = parameter_label(p, lang, w.in_force.get(name) if p.dated else None)
+                out.append(f"  {name} = {label}"
                            + (f"（来源：{source}）{p.note}" if zh else f" (source: {source}) "
                               f"{p.note}"))
         for alias, ids in w.related.items():

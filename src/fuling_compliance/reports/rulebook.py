@@ -535,7 +535,8 @@ def _rule_markdown(entry: RuleEntry) -> list[str]:
     else:
         out += _md_words(condition_words(r.applies_when, r))
     if r.requires:
-        out += ["", "**必须已知**（任一未知时不能判定合规，结论为“数据不足”；已确定的违规仍为“不合规”）", ""]
+        out += ["", "**必须已知**（任一未知时不能判定合规，结论为“数据不足”；"
+                "已确定的违规仍为“不合规”）", ""]
         out += [f"- {_md(field_label(p, r))}" for p in r.requires]
     out += ["", "**不合规的情形**", ""]
     out += _md_words(condition_words(r.fails_when, r))

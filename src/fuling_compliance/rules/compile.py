@@ -648,7 +648,11 @@ def _dated_compare(cond: Compare, names: list[str], env: _Env) -> TFU:
     ref = _subject_day(env)
     t_parts, f_parts, u_parts = [], [], [_unknown_of([ref], env)]
     for start, end in zip([None, *starts], [*starts, None], strict=True):
-        fixed = {n: params[n].value_at(start or dt.date.min) for n in names}
+        fixed: dict[str, ParamValue] = {}
+        for n in names:
+            value = params[n].value_at(start or dt.date.min)
+            assert value is not None  # a known date always has a value
+            fixed[n] = value
         sub = dataclasses.replace(env, fixed={**env.fixed, **fixed})
         t, f, u = _compare(cond, sub)
         period: set[Literal_] = set()

@@ -783,6 +783,20 @@ class _RuleChecker:
             return None
         return self.rule.parameters[ref.param].all_values()[0]
 
+    def amount(self, name: str) -> None:
+        """A parameter used as an amount (a shift or a factor) must hold numbers."""
+        param = self.rule.parameters.get(name)
+        if param is None:
+            return
+        places: list[tuple[tuple[Any, ...], Any]] = [(("parameters", name, "value"), param.value)]
+        if param.values is not None:
+            places = [(("parameters", name, "values", i, "value"), v.value)
+                      for i, v in enumerate(param.values)]
+        for where, v in places:
+            if not isinstance(v, (int, float)) or isinstance(v, bool):
+                self.problem(where, f"parameter {name!r} is an amount: {v!r} is not a number",
+                             f"参数 {name!r} 用作数量，{v!r} 不是数字", "type_mismatch")
+
     def field_expr(self, left: Any, cond: Compare, value: FieldExpr, path: tuple[Any, ...],
                    ctx: RuleContext | None) -> None:
         right = self.resolve((*path, "field"), value.field, ctx)
@@ -790,6 +804,7 @@ class _RuleChecker:
             shift = getattr(value, shift_key)
             if isinstance(shift, ParamRef):
                 self.param(shift, (*path, shift_key, "param"))
+                self.amount(shift.param)
         if right is None:
             return
         kinds = {left.kind, right.kind}
