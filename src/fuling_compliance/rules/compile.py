@@ -70,7 +70,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..calendar import day_number, local_date
-from ..facts.model import CONTRADICTIONS, DEFINITE_NULL_FIELDS, unique_relation
+from ..facts.model import CONTRADICTIONS, DEFINITE_NULL_FIELDS, field_specs, unique_relation
 from .engine_fields import (
     ENGINE_ID,
     KIND,
@@ -296,18 +296,15 @@ class _Env:
         return frozenset(("none", p) for p, ps in self.pseudos.items() if ps.alias == base)
 
     def known_always(self, ref: Ref) -> bool:
-        """Whether the field is never absent (the gate's, or one every record has)."""
+        """Whether the field is never absent (the gate's, or one every record has and
+        its coordinates)."""
         if ref[0] == GATE:
             return True
-        base = ref[1].split("__", 1)[0]
-        name = "id" if base == RECORD_ID else base
-        if ref[1].endswith("__unk") or "__lo" in ref[1] or "__hi" in ref[1]:
+        base, _, suffix = ref[1].partition("__")
+        if suffix not in ("", "day", "wds", "wde", "digits"):
             return False
-        from ..facts.model import field_specs
-
-        spec = field_specs(self.collection_of(ref[0])).get(name)
-        return spec is not None and spec.required and not ref[1].endswith(
-            ("__wds", "__wde", "__digits", "__span"))
+        spec = field_specs(self.collection_of(ref[0])).get("id" if base == RECORD_ID else base)
+        return spec is not None and spec.required
 
     def is_self(self, alias: str) -> bool:
         """The subject, the gate, or the record a ``where`` filters: always there."""
@@ -315,18 +312,11 @@ class _Env:
 
 
 def cited_aliases(rule: Rule) -> tuple[str, ...]:
-    """Related aliases a finding must cite a record of, read from the engine's binding:
-    relations that may hold several records and whose fields the rule reads."""
-    from .load import PLACEHOLDER
-
-    paths = set(condition_paths(rule.applies_when)) | set(condition_paths(rule.fails_when))
-    paths |= set(rule.requires)
-    for text in (rule.message.zh, rule.message.en):
-        paths |= set(PLACEHOLDER.findall(text))
-    paths |= {f for b in rule.evidence.values() for f in b.fields}
-    used = {p.partition(".")[0] for p in paths if "." in p}
-    return tuple(a for a, rel in rule.related.items()
-                 if a in used and not unique_relation(rel.collection, list(rel.match)))
+    """Related aliases whose record a finding cites as the engine bound it: relations
+    that may hold several records and whose fields the rule's conditions read (a
+    relation only a message shows is cited by its first record by id)."""
+    return tuple(a for a in _bound_aliases(rule)
+                 if not unique_relation(rule.related[a].collection, list(rule.related[a].match)))
 
 
 def compile_rule(rule: Rule, ctx: RuleContext) -> CompiledRule:
@@ -429,7 +419,7 @@ def _pseudos(rule: Rule, ctx: RuleContext, item: str | None,
                 out[name] = Pseudo(alias, mode, frozenset(_rename(lit, alias, name)
                                                           for lit in conj))
         if alias not in out:  # a `where` that is never true: no record ever counts
-            out[alias] = Pseudo(alias, "t", frozenset({("present", (alias, "~never"))}))
+            out[alias] = Pseudo(alias, "t", frozenset({("eqv", "eq", (alias, KIND), "~never")}))
     return out
 
 

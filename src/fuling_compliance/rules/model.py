@@ -187,8 +187,10 @@ class Related(_Strict):
     """A related record: ``{collection: outlets, match: {area_id: id}, where: {...}}``.
 
     ``match`` maps the related record's fields to the subject's fields (or to
-    ``{item: current}``); ``where`` filters related records (only a definite *true*
-    counts). Without ``match`` every record of the collection is related (the commission).
+    ``{item: current}``); ``where`` filters related records in three-valued logic: a
+    record counts when it is true, may count when it is unknown (``exists`` is then
+    unknown unless another record counts), and does not count when it is false. Without
+    ``match`` every record of the collection is related (the commission).
     """
 
     collection: str
