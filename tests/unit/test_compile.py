@@ -194,3 +194,11 @@ def test_every_rule_stays_well_within_a_ruleset_chunk() -> None:
     """The readings add definitions; no rule may come near the engine's chunk size."""
     for c in RULES.compiled:
         assert len(c.definitions) <= MAX_DEFINITIONS_PER_RULESET // 4, c.rule.id
+
+
+def test_dated_values_that_never_change_compile_as_one_value() -> None:
+    rule = RULES.get("CMP-04")
+    same = rule.model_copy(update={"parameters": {"reply_days": dated(
+        ("2026-01-01", 10), ("2026-07-01", 10))}})
+    plain = compile_rule(rule, RuleContext(rule))
+    assert _literals(compile_rule(same, RuleContext(same))) == _literals(plain)

@@ -282,10 +282,10 @@ class _Env:
     def param(self, ref: ParamRef) -> Any:
         if ref.param in self.fixed:
             return self.fixed[ref.param]
-        param = self.rule.parameters[ref.param]
-        if param.dated:
+        value = self.rule.parameters[ref.param].value_at(None)  # the same at every date
+        if value is None:
             raise CompileError(f"dated parameter {ref.param!r} outside a comparison")
-        return param.value
+        return value
 
     def param_unit(self, ref: ParamRef) -> str | None:
         return self.rule.parameters[ref.param].unit
@@ -605,8 +605,8 @@ def _params_in(cond: Compare) -> list[str]:
 
 
 def _compare(cond: Compare, env: _Env) -> TFU:
-    dated = [n for n in _params_in(cond)
-             if env.rule.parameters[n].dated and n not in env.fixed]
+    dated = [n for n in _params_in(cond) if n not in env.fixed
+             and env.rule.parameters[n].value_at(None) is None]  # values differ by date
     if dated:
         return _dated_compare(cond, dated, env)
     op = cond.op
