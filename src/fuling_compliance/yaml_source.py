@@ -36,7 +36,7 @@ import datetime as dt
 import json
 import os
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -100,6 +100,26 @@ def _pos_list(pos: Pos) -> PosList:
     items.pos = pos
     items.item_pos = []
     return items
+
+
+def position(data: Any, path: Sequence[Any]) -> Pos:
+    """Line and column of the key (or item) at ``path`` in a positioned document; the
+    nearest container's when the path goes further than the document (a missing key)."""
+    node: Any = data
+    pos: Pos = getattr(data, "pos", (1, 1))
+    for key in path:
+        if not holds(node, key) or not isinstance(node, (PosDict, PosList)):
+            break
+        pos = node.at(key)
+        node = node[key]
+    return pos
+
+
+def holds(node: Any, key: Any) -> bool:
+    """Whether ``node`` (a mapping or a list) has the key or index ``key``."""
+    if isinstance(node, Mapping):
+        return isinstance(key, str) and key in node
+    return isinstance(node, list) and isinstance(key, int) and 0 <= key < len(node)
 
 
 # ----------------------------------------------------------------------------- limits

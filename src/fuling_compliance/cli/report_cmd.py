@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from .check import parse_as_of
+from .check import load_waiver_files, parse_as_of, print_waiver_warnings, waivers_option
 from .common import console_err, lang_option, rules_option, write_output
 
 ASSESS_FORMATS = ("html", "markdown", "json")
@@ -40,11 +40,13 @@ def _period(_ctx: click.Context, _param: click.Parameter, value: str | None) -> 
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the assessment to FILE instead of stdout.")
 @click.option("--max-bytes", type=int, default=None, help="Size limit per fact file.")
+@waivers_option
 @lang_option
 def assess_command(facts: tuple[Path, ...], rules_paths: tuple[Path, ...],
                    policy_path: Path | None, as_of: dt.datetime | None,
                    period: str | None, fmt: str,
-                   output: Path | None, max_bytes: int | None, lang: str) -> None:
+                   output: Path | None, max_bytes: int | None,
+                   waiver_paths: tuple[Path, ...], lang: str) -> None:
     """Assess each supplier from FACTS: scorecards, ranking, commendation, items to rectify.
 
     评估各供电供气企业：考核评分、排名、表彰候选和整改事项（第 6.2 条、第七条）。
@@ -59,11 +61,13 @@ def assess_command(facts: tuple[Path, ...], rules_paths: tuple[Path, ...],
 
     ruleset = load_rules(list(rules_paths) or None)
     policy = load_policy(policy_path, families=ruleset.families)
+    waivers = load_waiver_files(waiver_paths, ruleset)
     factset = load_facts(list(facts), max_bytes=max_bytes)
     err = console_err()
     for warning in factset.warnings:
         err.print(f"warning: {warning}")
-    report = evaluate(ruleset, factset, as_of, all_outcomes=True)
+    report = evaluate(ruleset, factset, as_of, all_outcomes=True, waivers=waivers)
+    print_waiver_warnings(report, lang)
     assessment = assess(report, factset, policy, families=ruleset.families,
                         period=parse_period(period) if period else None)
     if fmt == "json":

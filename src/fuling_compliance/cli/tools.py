@@ -76,17 +76,17 @@ def _problem_json(problem: Problem) -> dict[str, Any]:
 
 # ----------------------------------------------------------------------------- schema
 @click.command("schema")
-@click.argument("name", type=click.Choice(["rules", "facts", "report"]))
+@click.argument("name", type=click.Choice(["rules", "facts", "report", "waivers", "diff"]))
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the schema to FILE instead of stdout.")
 def schema(name: str, output: Path | None) -> None:
-    """Print the JSON Schema of rule files, fact files or the report.
+    """Print the JSON Schema of rule files, fact files, the report, waiver files or a diff.
 
     The repository ships them in schemas/; an editor with the YAML language server
     checks a file that starts with
     "# yaml-language-server: $schema=../schemas/rules.schema.json".
 
-    输出规则文件、事实文件或检查报告的 JSON Schema。
+    输出规则文件、事实文件、检查报告、豁免文件或对比结果的 JSON Schema。
     """
     from ..reports.schemas import schema_text
 

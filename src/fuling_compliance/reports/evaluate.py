@@ -38,6 +38,7 @@ from ..facts.model import (
 from ..rules.compile import CompiledRule, cited_aliases, subject_date
 from ..rules.load import PLACEHOLDER, RuleSet
 from ..rules.model import All, Compare, Rule, rule_paths
+from ..rules.waivers import WaiverSet
 from ..timing import phase
 from .report import (
     STATUSES,
@@ -63,6 +64,7 @@ def evaluate(
     all_outcomes: bool = False,
     workers: int = 1,
     executor: Executor | None = None,
+    waivers: WaiverSet | None = None,
 ) -> Report:
     """Evaluate ``rules`` against ``facts`` at ``as_of``; return the report.
 
@@ -71,7 +73,10 @@ def evaluate(
     ``workers > 1`` evaluates in that many forked processes (durable_rules holds the
     GIL); ``executor`` runs the work on any executor with ``map`` — e.g. a Dask
     cluster's ``Client(...).get_executor()``. The report is the same whichever way it is
-    run. Raises :class:`CalendarError` when a working-day rule needs a year no calendar
+    run. ``waivers`` (:func:`~fuling_compliance.rules.waivers.load_waivers`): the findings
+    a waiver in force at ``as_of`` covers become ``waived`` (see
+    :func:`~fuling_compliance.reports.waive.apply_waivers`, the same as a separate step).
+    Raises :class:`CalendarError` when a working-day rule needs a year no calendar
     covers, :class:`EngineError` if durable_rules misbehaves.
     """
     moment = resolve_as_of(as_of, facts)
@@ -79,7 +84,12 @@ def evaluate(
         compiled = rules.compiled
     outcomes = run(compiled, facts, moment, rules.calendar, workers=workers, executor=executor)
     with phase("report"):
-        return build_report(rules, facts, moment, outcomes, all_outcomes=all_outcomes)
+        report = build_report(rules, facts, moment, outcomes, all_outcomes=all_outcomes)
+        if waivers is not None:
+            from .waive import apply_waivers
+
+            report = apply_waivers(report, waivers)
+        return report
 
 
 def build_report(rules: RuleSet, facts: FactSet, as_of: dt.datetime, outcomes: Outcomes,

@@ -1,4 +1,4 @@
-"""JSON Schemas of the three file formats, generated from the pydantic models.
+"""JSON Schemas of the file formats, generated from the pydantic models.
 
 =========  ==========================================  =================================
 name       describes                                   model
@@ -6,6 +6,8 @@ name       describes                                   model
 rules      a rule file under ``rules/``                :class:`.rules_model.RuleFile`
 facts      a fact file (YAML or JSON)                  :class:`.facts_model.FactFile`
 report     the JSON report of ``check --format json``  :class:`.report.Report`
+waivers    a waiver file (``check --waivers``)          :class:`.rules.waivers.WaiverFile`
+diff       the JSON of ``diff --format json``          :class:`.diff.Diff`
 =========  ==========================================  =================================
 
 The repository ships each as ``schemas/<name>.schema.json`` (a test keeps them equal to
@@ -30,9 +32,11 @@ from typing import Any
 from ..facts.model import COLLECTIONS, FactFile
 from ..rules.model import COMPARE_OPS, RuleFile
 from ..rules.regulation import regulation
+from ..rules.waivers import WaiverFile
+from .diff import Diff
 from .report import Report
 
-SCHEMA_NAMES: tuple[str, ...] = ("rules", "facts", "report")
+SCHEMA_NAMES: tuple[str, ...] = ("rules", "facts", "report", "waivers", "diff")
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 #: the first line of a rule file: its schema for the YAML language server
 RULES_MODELINE = "# yaml-language-server: $schema=../schemas/rules.schema.json"
@@ -55,6 +59,12 @@ def json_schema(name: str) -> dict[str, Any]:
     elif name == "report":
         schema = Report.model_json_schema(by_alias=True, mode="serialization")
         title = "fuling-compliance report v1"
+    elif name == "waivers":
+        schema = WaiverFile.model_json_schema(by_alias=True)
+        title = "fuling-compliance waivers v1"
+    elif name == "diff":
+        schema = Diff.model_json_schema(by_alias=True, mode="serialization")
+        title = "fuling-compliance diff v1"
     else:
         raise ValueError(f"unknown schema {name!r}: use one of {', '.join(SCHEMA_NAMES)}")
     rest = {k: v for k, v in schema.items() if k != "title"}
