@@ -37,7 +37,7 @@ from ..facts.model import (
 )
 from ..rules.compile import CompiledRule, cited_aliases, subject_date
 from ..rules.load import PLACEHOLDER, RuleSet
-from ..rules.model import All, Compare, Rule, rule_paths
+from ..rules.model import All, Compare, Rule, condition_paths, rule_paths
 from ..rules.waivers import WaiverSet
 from ..timing import phase
 from .report import (
@@ -242,6 +242,10 @@ class _RuleView:
                                    if p != "as_of" and not _definite_null(rule, p)]
         self.title = {"zh": rule.title.zh, "en": rule.title.en}
         self.cited = cited_aliases(rule)
+        #: what may be unknown about whether a related record counts (its `where`)
+        self.where_paths = [f"{alias}.{path}" for alias, rel in rule.related.items()
+                            for path in dict.fromkeys(condition_paths(rel.where))
+                            if path != "as_of" and "." not in path]
         self.dated = any(p.dated for p in rule.parameters.values())
 
     def finding(self, record: Record, item: str | None, status: str, as_of: dt.datetime,
@@ -285,7 +289,10 @@ class _RuleView:
                        "en": _fill(self.templates["en"], values, kinds, "en")}
         elif status == "insufficient_data":
             unknown = [p for p in self.paths if p != "as_of" and evidence.get(p) is None
-                       and (p in self.unknown_candidates or p in unknown_now)]
+                       and (p in self.unknown_candidates or p in unknown_now
+                            or p in rule.requires)]
+            if not unknown:  # whether a related record counts is what is unknown
+                unknown = self.where_paths
             message = {
                 "zh": f"数据不足，无法判断“{rule.title.zh}”（未知：{'、'.join(unknown) or '—'}）",
                 "en": f"Insufficient data to judge “{rule.title.en}” "
