@@ -28,6 +28,7 @@ _WHERE: dict[str, str] = {
     "EngineError": ".errors",
     "FactSet": ".facts.model",
     "FactsError": ".errors",
+    "Fields": ".facts.fields",
     "Finding": ".reports.report",
     "FulingError": ".errors",
     "InputError": ".errors",
@@ -61,6 +62,7 @@ __all__ = [
     "EngineError",
     "FactSet",
     "FactsError",
+    "Fields",
     "Finding",
     "FulingError",
     "InputError",
@@ -102,6 +104,7 @@ if TYPE_CHECKING:
         RulesError,
         WaiversError,
     )
+    from .facts.fields import Fields
     from .facts.load import load_facts, load_facts_data
     from .facts.model import FactSet
     from .reports.diff import Diff, apply_baseline, diff_reports, diff_rules, load_report

@@ -3,10 +3,13 @@
 Scenarios build fact sets from data tables through the public API
 (:func:`fuling_compliance.load_facts_data`) and evaluate with
 :func:`fuling_compliance.evaluate` — the path a user takes. Column headers are the
-Chinese labels of :mod:`fuling_compliance.facts.labels` (or field keys); an empty cell leaves
-the field out (unknown, or "has not happened" for event timestamps); 是/否 are booleans;
-enumeration values may be written with their Chinese labels; list cells are separated
-by 、 or commas (``无``: an empty list).
+Chinese labels of :mod:`fuling_compliance.facts.labels` (or field keys), and those of
+the fields the rules in use declare in YAML; an empty cell leaves the field out
+(unknown, or "has not happened" for event timestamps); 是/否 are booleans; enumeration
+values may be written with their Chinese labels; list cells are separated by 、 or
+commas (``无``: an empty list). The rules are the bundled ones unless a scenario says
+``假如 使用规则目录 "rules"、"examples/fields/rules"`` (folders relative to the
+repository).
 """
 
 from __future__ import annotations
@@ -35,17 +38,18 @@ from fuling_compliance import (
     load_waivers,
     load_waivers_data,
 )
+from fuling_compliance.facts.fields import Fields
 from fuling_compliance.facts.labels import (
     FALSE_WORDS,
     STATUS_LABELS,
     TRUE_WORDS,
     collection_for_label,
-    field_for_label,
     value_for_label,
 )
-from fuling_compliance.facts.model import field_kinds
 
-RULES_DIR = Path(__file__).resolve().parents[2] / "rules"
+ROOT = Path(__file__).resolve().parents[2]
+
+RULES_DIR = ROOT / "rules"
 STEP_WORDS = ("假如", "假设", "假定", "当", "那么", "而且", "但是", "并且", "同时", "给定",
               "Given", "When", "Then", "And", "But")
 _RULES = None
@@ -115,6 +119,8 @@ def _rules_with(world: World) -> Any:
     found: set[tuple[str, str]] = set()
     for path in sorted(target.glob("*.yaml")):
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if not isinstance(doc, dict) or "rules" not in doc:
+            continue  # ruleset.yaml, fields files
         for rule in doc["rules"]:
             for name, param in (rule.get("parameters") or {}).items():
                 change = world.parameters.get((rule["id"], name))
@@ -148,8 +154,14 @@ def given_parameter(world: World, rule: str, param: str, value: int) -> None:
     world.parameters[(rule, param)] = {"value": value}
 
 
-def _cell(collection: str, field: str, text: str) -> Any:
-    kinds = field_kinds(collection)
+def _fields(world: World) -> Fields:
+    """The fields in force: those of the rules the scenario uses."""
+    fields: Fields = (world.rules or bundled_rules()).fields
+    return fields
+
+
+def _cell(fields: Fields, collection: str, field: str, text: str) -> Any:
+    kinds = fields.kinds(collection)
     if field not in kinds:
         return text  # unknown columns are passed through (the loader warns)
     kind, _ = kinds[field]
@@ -163,9 +175,10 @@ def _cell(collection: str, field: str, text: str) -> Any:
     if kind == "list":
         if text == "无":  # an empty (known) list, as in the spreadsheet template
             return []
-        return [value_for_label(v.strip()) for v in re.split(r"[、,，]", text) if v.strip()]
+        return [fields.value_for_label(collection, field, v.strip())
+                for v in re.split(r"[、,，]", text) if v.strip()]
     if kind == "enum":
-        return value_for_label(text)
+        return fields.value_for_label(collection, field, text)
     if kind == "int":
         return int(text) if re.fullmatch(r"-?\d+", text) else text
     if kind == "number":
@@ -176,11 +189,12 @@ def _cell(collection: str, field: str, text: str) -> Any:
     return text
 
 
-def _records(collection: str, datatable: list[list[str]]) -> list[dict[str, Any]]:
+def _records(in_force: Fields, collection: str, datatable: list[list[str]]
+             ) -> list[dict[str, Any]]:
     header = datatable[0]
     fields = []
     for label in header:
-        key = field_for_label(label)
+        key = in_force.field_for_label(collection, label)
         if key is None:
             raise AssertionError(f"unknown column {label!r} for {collection}")
         fields.append(key)
@@ -190,7 +204,8 @@ def _records(collection: str, datatable: list[list[str]]) -> list[dict[str, Any]
         for field, text in zip(fields, row, strict=True):
             if text.strip() == "":
                 continue
-            record[field] = None if text.strip() == "未知" else _cell(collection, field, text)
+            record[field] = None if text.strip() == "未知" else \
+                _cell(in_force, collection, field, text)
         records.append(record)
     return records
 
@@ -200,12 +215,23 @@ def _records(collection: str, datatable: list[list[str]]) -> list[dict[str, Any]
 def given_records(world: World, label: str, datatable: list[list[str]]) -> None:
     collection = collection_for_label(label)
     assert collection is not None, f"unknown collection {label!r}"
-    records = _records(collection, datatable)
+    records = _records(_fields(world), collection, datatable)
     if collection == "commission":
         assert len(records) == 1, "区经济信息委 is one record"
         world.document["commission"] = records[0]
     else:
         world.document.setdefault(collection, []).extend(records)
+
+
+@given(parsers.re(r'使用规则目录 (?P<folders>".+")$'))
+def given_rules(world: World, folders: str) -> None:
+    """The rules of these folders (relative to the repository), e.g. the bundled rules
+    and an extension that declares fields: ``"rules"、"examples/fields/rules"``."""
+    assert not world.document, "name the rules before the records (their fields apply)"
+    paths = [ROOT / folder for folder in re.findall(r'"([^"]+)"', folders)]
+    missing = [str(p) for p in paths if not p.exists()]
+    assert not missing, f"no such rules folder: {missing}"
+    world.rules = load_rules(paths)
 
 
 @given(parsers.parse('评估时间为 "{moment}"'))
@@ -222,12 +248,13 @@ def _waivers(world: World) -> Any:
 
 @when("进行合规检查")
 def when_check(world: World) -> None:
-    facts = load_facts_data(world.document)
     if world.parameters:
         world.rules = _rules_with(world)
+    rules = world.rules or bundled_rules()
+    facts = load_facts_data(world.document, rules=rules)
     world.facts = facts
-    world.report = evaluate(world.rules or bundled_rules(), facts, world.as_of,
-                            all_outcomes=True, waivers=_waivers(world))
+    world.report = evaluate(rules, facts, world.as_of, all_outcomes=True,
+                            waivers=_waivers(world))
 
 
 @then(parsers.parse('事实数据有警告："{text}"'))
@@ -451,20 +478,23 @@ def given_previous_records(world: World, label: str, datatable: list[list[str]])
     previous period was the same as now."""
     collection = collection_for_label(label)
     assert collection is not None, f"unknown collection {label!r}"
-    world.previous.setdefault(collection, []).extend(_records(collection, datatable))
+    records = _records(_fields(world), collection, datatable)
+    world.previous.setdefault(collection, []).extend(records)
 
 
 def _previous_report(world: World) -> Report:
     document = {**world.document, **world.previous}
-    return evaluate(world.rules or bundled_rules(), load_facts_data(document),
-                    world.previous_as_of, waivers=_waivers(world))
+    rules = world.rules or bundled_rules()
+    return evaluate(rules, load_facts_data(document, rules=rules), world.previous_as_of,
+                    waivers=_waivers(world))
 
 
 @when("对比上期与本期的检查结果")
 def when_diff_periods(world: World) -> None:
     before = _previous_report(world)
-    after = evaluate(world.rules or bundled_rules(), load_facts_data(world.document),
-                     world.as_of, waivers=_waivers(world))
+    rules = world.rules or bundled_rules()
+    after = evaluate(rules, load_facts_data(world.document, rules=rules), world.as_of,
+                     waivers=_waivers(world))
     world.diff = diff_reports(before, after)
     world.report = after
 
@@ -498,8 +528,9 @@ def given_draft_parameter(world: World, rule: str, name: str, value: float) -> N
 def when_diff_rules(world: World) -> None:
     draft = world.draft
     assert draft is not None, "no draft (missing 规则草案把 ...)"
-    facts = load_facts_data(world.document)
-    world.diff = diff_rules(world.rules or bundled_rules(), draft, facts, world.as_of)
+    rules = world.rules or bundled_rules()
+    facts = load_facts_data(world.document, rules=rules)
+    world.diff = diff_rules(rules, draft, facts, world.as_of)
 
 
 CHANGE_WORDS = {"新增": "new", "已消除": "resolved", "仍存在": "persisting"}

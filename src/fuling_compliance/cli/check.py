@@ -117,7 +117,7 @@ def _check(facts: tuple[Path, ...], rules_paths: tuple[Path, ...], as_of: dt.dat
         from ..reports.diff import load_report
 
         baseline = load_report(baseline_path)
-    factset = load_facts(list(facts), max_bytes=max_bytes)
+    factset = load_facts(list(facts), max_bytes=max_bytes, rules=ruleset)
     for warning in factset.warnings:
         console_err().print(f"warning: {warning}")
     # junit/html/markdown show every evaluated subject (a testcase each, the scorecard)

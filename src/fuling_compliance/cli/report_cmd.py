@@ -62,7 +62,7 @@ def assess_command(facts: tuple[Path, ...], rules_paths: tuple[Path, ...],
     ruleset = load_rules(list(rules_paths) or None)
     policy = load_policy(policy_path, families=ruleset.families)
     waivers = load_waiver_files(waiver_paths, ruleset)
-    factset = load_facts(list(facts), max_bytes=max_bytes)
+    factset = load_facts(list(facts), max_bytes=max_bytes, rules=ruleset)
     err = console_err()
     for warning in factset.warnings:
         err.print(f"warning: {warning}")

@@ -189,12 +189,9 @@ class Normaliser:
         return None if start is None else (start, start)
 
     # ------------------------------------------------------------------ helpers
-    @staticmethod
-    def _is_plain(collection: str, field: str) -> bool:
+    def _is_plain(self, collection: str, field: str) -> bool:
         """Whether the engine takes the field's value as it is (text, bool, number)."""
-        from ..facts.model import field_specs
-
-        spec = field_specs(collection).get(field)
+        spec = self.facts.fields.specs(collection).get(field)
         if spec is None or field == "id":
             return False
         if any(field in c.fields for c in CONTRADICTIONS_OF.get(collection, ())):
@@ -204,11 +201,9 @@ class Normaliser:
 
     def _deriver(self, collection: str, base: str, suffix: str) -> Callable[[Row, str], Any]:
         """How to compute one engine field that is not a plain copy."""
-        from ..facts.model import field_specs
-
         field = "id" if base == RECORD_ID else base
         calendar = self.calendar
-        spec = field_specs(collection).get(field)
+        spec = self.facts.fields.specs(collection).get(field)
         if suffix == "unk":
             def marker(row: Row, rid: str) -> Any:
                 return 1 if field in contradicted(collection, row) else None

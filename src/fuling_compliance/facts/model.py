@@ -2,9 +2,10 @@
 
 The contract of ``spec/facts.md`` is declared once, one pydantic model per collection
 (:data:`COLLECTIONS`); :func:`field_specs` reads each field's kind from it, and
-:mod:`.validate` builds the bulk validators from those specs. A loaded fact set keeps
-each record as the plain ``dict`` of its validated values (compact: a million records
-fit in memory) and hands out read-only :class:`Record` views.
+:mod:`.validate` builds the bulk validators from those specs. Fields declared in YAML
+come on top (:mod:`.fields`): a :class:`~.fields.Fields` is what every consumer asks.
+A loaded fact set keeps each record as the plain ``dict`` of its validated values
+(compact: a million records fit in memory) and hands out read-only :class:`Record` views.
 
 Null semantics: every field that is not an identity or a reference may be ``None``
 (written ``null`` or left out), which means *unknown* — except event timestamps
@@ -28,9 +29,12 @@ import types
 import typing
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt
+
+if TYPE_CHECKING:
+    from .fields import Fields
 
 FORMAT = "fuling-compliance/facts/v1"
 #: (collection, value field) -> unit field of a duration pair
@@ -441,7 +445,11 @@ def _kind(annotation: Any) -> tuple[FieldKind, tuple[str, ...]]:
 
 @functools.cache
 def field_kinds(collection: str) -> dict[str, tuple[FieldKind, tuple[str, ...]]]:
-    """``{field: (kind, allowed values)}`` for one collection (plus derived fields)."""
+    """``{field: (kind, allowed values)}`` of one collection's built-in and derived fields.
+
+    The built-in fields only: consumers ask :class:`~.fields.Fields` (which adds the
+    fields declared in YAML) rather than this function.
+    """
     model = COLLECTIONS[collection]
     hints = typing.get_type_hints(model, include_extras=True)
     kinds = {name: _kind(hints[name]) for name in model.model_fields}
@@ -523,7 +531,8 @@ def _at_least_zero(annotation: Any) -> bool:
 
 @functools.cache
 def field_specs(collection: str) -> dict[str, FieldSpec]:
-    """The validated fields of one collection, from its declaration."""
+    """The built-in validated fields of one collection, from its declaration (what
+    :class:`~.fields.Fields` starts from; consumers ask a ``Fields``)."""
     model = COLLECTIONS[collection]
     hints = typing.get_type_hints(model, include_extras=True)
     specs: dict[str, FieldSpec] = {}
@@ -586,17 +595,24 @@ def customer_facing(values: Mapping[str, Any]) -> bool | None:
 class Record:
     """A read-only view of one validated record: ``record.status``, ``record.get(...)``.
 
-    A field the collection declares but the record leaves out reads as ``None``
-    (unknown); unknown fields the input carried are in :attr:`extra`.
+    A field the collection has (built-in or declared in the fields in force) but the
+    record leaves out reads as ``None`` (unknown); unknown fields the input carried are
+    in :attr:`extra`. ``known``: the collection's fields (``Fields.specs``); default:
+    those of :func:`~.fields.default_fields`.
     """
 
-    __slots__ = ("_id", "_values", "collection")
+    __slots__ = ("_id", "_known", "_values", "collection")
 
     def __init__(self, collection: str, values: Mapping[str, Any],
-                 rid: str | None = None) -> None:
+                 rid: str | None = None, known: Mapping[str, FieldSpec] | None = None) -> None:
         self.collection = collection
         self._values = values
         self._id = rid if rid is not None else record_id(collection, values)
+        if known is None:
+            from .fields import default_fields
+
+            known = default_fields().specs(collection)
+        self._known = known
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__"):
@@ -604,7 +620,7 @@ class Record:
         values = self._values
         if name in values:
             return values[name]
-        if name in field_specs(self.collection):
+        if name in self._known:
             return None
         raise AttributeError(f"{self.collection} records have no field {name!r}")
 
@@ -629,12 +645,12 @@ class Record:
     @property
     def extra(self) -> dict[str, Any]:
         """The fields the input carried that the collection does not declare."""
-        known = field_specs(self.collection)
+        known = self._known
         return {k: v for k, v in self._values.items() if k not in known}
 
     def to_dict(self) -> dict[str, Any]:
         """Every declared field (``None`` when unknown), then the unknown fields."""
-        out = {name: self._values.get(name) for name in field_specs(self.collection)}
+        out = {name: self._values.get(name) for name in self._known}
         out.update(self.extra)
         return out
 
@@ -655,12 +671,19 @@ class FactSet:
     Records are kept as the dicts of their validated values (:meth:`rows`, with their
     ids in :meth:`ids`); :meth:`records` and attribute access (``facts.appointments``,
     ``facts.commission``) give :class:`Record` views. Immutable by convention: build a
-    new one (:meth:`replace`) rather than changing rows.
+    new one (:meth:`replace`) rather than changing rows. :attr:`fields` are the fields
+    the records were validated against (default: :func:`~.fields.default_fields`).
     """
 
     def __init__(self, rows: Mapping[str, Sequence[Mapping[str, Any]]] | None = None, *,
                  as_of: dt.datetime | None = None, warnings: Sequence[str] = (),
-                 ids: Mapping[str, Sequence[str]] | None = None) -> None:
+                 ids: Mapping[str, Sequence[str]] | None = None,
+                 fields: Fields | None = None) -> None:
+        if fields is None:
+            from .fields import default_fields
+
+            fields = default_fields()
+        self.fields: Fields = fields
         rows = rows or {}
         unknown = set(rows) - set(COLLECTIONS)
         if unknown:
@@ -686,7 +709,8 @@ class FactSet:
         """The records of one collection as views (the commission as a 0/1-tuple)."""
         views = self._views.get(collection)
         if views is None:
-            views = tuple(Record(collection, r, i)
+            known = self.fields.specs(collection)
+            views = tuple(Record(collection, r, i, known)
                           for r, i in zip(self._rows[collection], self._ids[collection],
                                           strict=True))
             self._views[collection] = views
@@ -709,10 +733,12 @@ class FactSet:
         rows = {c: changes.pop(c, self._rows[c]) for c in COLLECTIONS}
         ids = {c: self._ids[c] for c in COLLECTIONS if rows[c] is self._rows[c]}
         return FactSet(rows, as_of=changes.pop("as_of", self.as_of),
-                       warnings=changes.pop("warnings", self.warnings), ids=ids, **changes)
+                       warnings=changes.pop("warnings", self.warnings), ids=ids,
+                       fields=changes.pop("fields", self.fields), **changes)
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, FactSet) and other.as_of == self.as_of and all(
+        return isinstance(other, FactSet) and other.as_of == self.as_of and \
+            other.fields == self.fields and all(
             [dict(r) for r in other._rows[c]] == [dict(r) for r in self._rows[c]]
             for c in COLLECTIONS)
 

@@ -153,7 +153,7 @@ class Policy(_Strict):
 
 def bundled_policy_path() -> Path:
     """The policy shipped beside the bundled rules."""
-    from ..rules.load import bundled_rules_dir
+    from ..bundled import bundled_rules_dir
 
     return bundled_rules_dir() / "policy" / "assessment.yaml"
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from pydantic import TypeAdapter
@@ -24,6 +24,7 @@ from ..calendar import CHONGQING, WorkingCalendar
 from ..engine.normalise import COMMISSION_PARTITION, Normaliser
 from ..engine.run import CODES, STATUS_OF, Executor, Outcomes, resolve_as_of, run
 from ..errors import CalendarError
+from ..facts.fields import Fields
 from ..facts.labels import VALUE_LABELS
 from ..facts.model import (
     CONTRADICTIONS_OF,
@@ -33,11 +34,11 @@ from ..facts.model import (
     Range,
     Record,
     contradicted,
-    field_kinds,
 )
 from ..rules.compile import CompiledRule, cited_aliases, subject_date
-from ..rules.load import PLACEHOLDER, RuleSet
+from ..rules.load import RuleSet
 from ..rules.model import All, Compare, Rule, condition_paths, rule_paths
+from ..rules.numbers import PLACEHOLDER
 from ..rules.waivers import WaiverSet
 from ..timing import phase
 from .report import (
@@ -79,6 +80,7 @@ def evaluate(
     Raises :class:`CalendarError` when a working-day rule needs a year no calendar
     covers, :class:`EngineError` if durable_rules misbehaves.
     """
+    rules.require_fields(facts)
     moment = resolve_as_of(as_of, facts)
     with phase("rules"):
         compiled = rules.compiled
@@ -112,9 +114,10 @@ def build_report(rules: RuleSet, facts: FactSet, as_of: dt.datetime, outcomes: O
             **{("pass_" if k == "pass" else k): v for k, v in counts.items()},
         ))
         rows, ids = facts.rows(rule.subject), facts.ids(rule.subject)
-        view = _RuleView(rule)
+        view = _RuleView(rule, rules.fields)
+        known = facts.fields.specs(rule.subject)
         for item, index, status in _reported(c, outcomes, all_outcomes):
-            record = Record(rule.subject, rows[index], ids[index])
+            record = Record(rule.subject, rows[index], ids[index], known)
             cited = {alias: related.cited(rule, alias, outcomes.citations(rule.id, item, index,
                                                                          alias))
                      for alias in view.cited}
@@ -219,7 +222,7 @@ class _RuleView:
     worked out once per rule (a million-record district has tens of thousands of
     findings)."""
 
-    def __init__(self, rule: Rule) -> None:
+    def __init__(self, rule: Rule, in_force: Fields) -> None:
         self.rule = rule
         self.paths = rule_paths(rule)
         self.templates = {lang: _template(getattr(rule.message, lang)) for lang in ("zh", "en")}
@@ -227,14 +230,19 @@ class _RuleView:
         between = {f for b in rule.evidence.values() for f in b.fields}
         wanted = set(self.paths) | shown | between
         self.subject_fields: list[tuple[str, str]] = [
-            (n, k) for n, (k, _) in field_kinds(rule.subject).items() if n in wanted]
+            (n, k) for n, (k, _) in in_force.kinds(rule.subject).items() if n in wanted]
+        #: Chinese labels of the values shown, per placeholder (declared enums have theirs)
+        self.labels: dict[str, Mapping[str, str]] = {
+            n: in_force.value_labels(rule.subject, n) for n, _ in self.subject_fields}
         self.related_fields: dict[str, list[tuple[str, str]]] = {}
         self.kinds: dict[str, str] = {"item": "enum"}
         self.kinds.update(dict(self.subject_fields))
         for alias, rel in rule.related.items():
             fields: list[tuple[str, str]] = [
-                (n, k) for n, (k, _) in field_kinds(rel.collection).items()
+                (n, k) for n, (k, _) in in_force.kinds(rel.collection).items()
                 if f"{alias}.{n}" in wanted]
+            self.labels.update({f"{alias}.{n}": in_force.value_labels(rel.collection, n)
+                                for n, _ in fields})
             self.related_fields[alias] = fields
             self.kinds.update({f"{alias}.{n}": k for n, k in fields})
         self.definite = {p for p in self.kinds if _definite_null(rule, p)}
@@ -285,8 +293,8 @@ class _RuleView:
         evidence.update(in_force)
         if status == "fail":
             kinds = self._kinds(values, unknown_now)
-            message = {"zh": _fill(self.templates["zh"], values, kinds, "zh"),
-                       "en": _fill(self.templates["en"], values, kinds, "en")}
+            message = {"zh": _fill(self.templates["zh"], values, kinds, "zh", self.labels),
+                       "en": _fill(self.templates["en"], values, kinds, "en", self.labels)}
         elif status == "insufficient_data":
             unknown = [p for p in self.paths if p != "as_of" and evidence.get(p) is None
                        and (p in self.unknown_candidates or p in unknown_now
@@ -357,15 +365,16 @@ def _json_value(value: Any) -> Any:
     return value
 
 
-def _display(value: Any, lang: str, kind: str | None = None) -> str:
+def _display(value: Any, lang: str, kind: str | None = None,
+             labels: Mapping[str, str] = VALUE_LABELS) -> str:
     if isinstance(value, Range):
         lo, hi = _display(value.lo, lang), _display(value.hi, lang)
         return f"{lo} 至 {hi} 之间" if lang == "zh" else f"between {lo} and {hi}"
     if lang == "zh" and kind in ("enum", "list"):
         if isinstance(value, str):
-            return VALUE_LABELS.get(value, value)
+            return labels.get(value, value)
         if isinstance(value, (list, tuple)):
-            value = [VALUE_LABELS.get(v, v) for v in value]
+            value = [labels.get(v, v) for v in value]
     if value is None and kind == "definite_null":  # an event that has not happened, ...
         return "尚无" if lang == "zh" else "none"
     if value is None:
@@ -383,11 +392,13 @@ def _display(value: Any, lang: str, kind: str | None = None) -> str:
     return str(value)
 
 
-def _fill(parts: list[str], values: dict[str, Any], kinds: dict[str, str], lang: str) -> str:
+def _fill(parts: list[str], values: dict[str, Any], kinds: dict[str, str], lang: str,
+          labels: Mapping[str, Mapping[str, str]] | None = None) -> str:
     """A split template (:func:`_template`) with its placeholders' values shown."""
     out = parts[:]
     for i in range(1, len(parts), 2):
         name = parts[i]
-        out[i] = _display(values.get(name), lang, kinds.get(name))
+        out[i] = _display(values.get(name), lang, kinds.get(name),
+                          (labels or {}).get(name, VALUE_LABELS))
     return "".join(out)
 

@@ -34,7 +34,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import itertools
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -48,8 +48,9 @@ from ..engine.normalise import (
     phone_digits,
 )
 from ..errors import EngineError
+from ..facts.fields import Fields
 from ..facts.labels import COLLECTION_LABELS, FIELD_LABELS, STATUS_LABELS, VALUE_LABELS
-from ..facts.model import DEFINITE_NULL_FIELDS, SUBJECT_TYPES, FactSet, Range, Record
+from ..facts.model import COLLECTIONS, DEFINITE_NULL_FIELDS, SUBJECT_TYPES, FactSet, Range, Record
 from ..rules.compile import SUBJECT_DATE, subject_date
 from ..rules.engine_fields import unknown_marker
 from ..rules.load import RuleSet
@@ -70,7 +71,8 @@ from ..rules.model import (
     UnitField,
     rule_paths,
 )
-from ..rules.regulation import regulation
+from ..rules.numbers import fill
+from ..rules.regulation import Regulation, regulation
 from ..rules.schema import GATE, SUBJECT, FieldInfo, RuleContext
 from .evaluate import PRECEDENCE, evaluate, resolve_as_of
 from .report import Message, Report
@@ -198,6 +200,10 @@ class Explanation:
     walk: Walk
     #: the language of the account (``zh`` or ``en``)
     lang: str = "zh"
+    #: the version of the regulation the rules encode (default: the bundled rules')
+    regulation: Regulation | None = None
+    #: the fields in force (labels of declared fields)
+    fields: Fields | None = None
 
     @property
     def agrees(self) -> bool:
@@ -206,7 +212,7 @@ class Explanation:
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form (``explain --format json``)."""
-        reg = regulation()
+        reg = self.regulation or regulation()
         clause = reg.clauses.get(self.rule.clause)
         w = self.walk
         return {
@@ -221,10 +227,13 @@ class Explanation:
             "item": self.item,
             "as_of": self.as_of.isoformat(),
             "parameters": {n: {"value": w.in_force.get(n, p.value), "unit": p.unit,
-                               "source": p.source, "note": p.note,
+                               "source": p.source, "note": fill(p.note, self.rule.parameters,
+                                                                w.in_force),
                                **({"values": [{"from": v.from_.isoformat(), "value": v.value}
                                               for v in p.values]} if p.values else {})}
                            for n, p in self.rule.parameters.items()},
+            "note": fill(self.rule.note, self.rule.parameters, w.in_force)
+            if self.rule.note else None,
             "related": {a: list(ids) for a, ids in w.related.items()},
             "related_unsure": {a: list(ids) for a, ids in w.unsure.items() if ids},
             "shown": w.shown,
@@ -243,7 +252,7 @@ class Explanation:
         lang = self.lang
         zh = lang == "zh"
         r, w = self.rule, self.walk
-        reg = regulation()
+        reg = self.regulation or regulation()
         clause = reg.clauses.get(r.clause)
         title = r.title.zh if zh else r.title.en
         severity = pick(SEVERITY_WORDS[r.severity], lang)
@@ -275,23 +284,28 @@ class Explanation:
             for name, p in r.parameters.items():
                 source = pick(SOURCE_WORDS[p.source], lang)
                 label = parameter_label(p, lang, w.in_force.get(name) if p.dated else None)
+                note = fill(p.note, r.parameters, w.in_force)
                 out.append(f"  {name} = {label}"
-                           + (f"（来源：{source}）{p.note}" if zh else f" (source: {source}) "
-                              f"{p.note}"))
+                           + (f"（来源：{source}）{note}" if zh else f" (source: {source}) "
+                              f"{note}"))
+        if r.note:
+            out.append(("规则说明：" if zh else "Note: ") + fill(r.note, r.parameters,
+                                                             w.in_force))
         for alias, ids in w.related.items():
             shown = w.shown.get(alias)
             found = "、".join(ids) if zh else ", ".join(ids)
+            words = related_words(alias, r, lang, fields=self.fields)
             unsure = w.unsure.get(alias, ())
             maybe = "、".join(unsure) if zh else ", ".join(unsure)
             many = len(ids) + len(unsure) > 1
             if zh:
-                out.append(f"关联记录 {alias}（{related_words(alias, r, lang)}）："
+                out.append(f"关联记录 {alias}（{words}）："
                            + (f"找到 {len(ids)} 条：{found}" if ids else "没有找到")
                            + (f"；另有 {len(unsure)} 条无法确定是否符合：{maybe}" if unsure
                               else "")
                            + (f"；下面展示 {shown}" if shown and many else ""))
             else:
-                out.append(f"Related {alias} ({related_words(alias, r, lang)}): "
+                out.append(f"Related {alias} ({words}): "
                            + (f"{len(ids)} found: {found}" if ids else "none found")
                            + (f"; {len(unsure)} more that may count: {maybe}" if unsure
                               else "")
@@ -340,8 +354,9 @@ class Explanation:
 
 
 # ----------------------------------------------------------------------------- display
-def _fmt(value: Any, lang: str) -> str:
-    """A value as people read it (times in Chongqing time)."""
+def _fmt(value: Any, lang: str, labels: Mapping[str, str] = VALUE_LABELS) -> str:
+    """A value as people read it (times in Chongqing time; ``labels``: Chinese labels of
+    enumeration values)."""
     zh = lang == "zh"
     if value is None or value is MISSING:
         return "未知" if zh else "unknown"
@@ -360,25 +375,31 @@ def _fmt(value: Any, lang: str) -> str:
     if isinstance(value, (list, tuple)):
         if not value:
             return "（空列表）" if zh else "(empty list)"
-        return ("、" if zh else ", ").join(_value_text(v, lang) for v in value)
+        return ("、" if zh else ", ").join(_value_text(v, lang, labels) for v in value)
     if isinstance(value, str):
-        return _value_text(value, lang)
+        return _value_text(value, lang, labels)
     return str(value)
 
 
-def _value_text(value: Any, lang: str) -> str:
-    if isinstance(value, str) and lang == "zh" and value in VALUE_LABELS:
-        return f"{VALUE_LABELS[value]}（{value}）"
+def _value_text(value: Any, lang: str, labels: Mapping[str, str] = VALUE_LABELS) -> str:
+    if isinstance(value, str) and lang == "zh" and value in labels:
+        return f"{labels[value]}（{value}）"
     return str(value)
 
 
-def _short(path: str, lang: str) -> str:
-    """A field's short name for value lines: ``实际到达时间``."""
+def _short(path: str, lang: str, info: FieldInfo | None = None,
+           fields: Fields | None = None) -> str:
+    """A field's short name for value lines: ``实际到达时间`` (``info``: the field resolved,
+    for the label of a declared field)."""
     if path == "as_of":
         return "评估时间" if lang == "zh" else "as_of"
     if lang != "zh":
         return path
     name = path.rpartition(".")[2]
+    if info is not None and fields is not None and info.collection in COLLECTIONS:
+        declared = fields.label(info.collection, name)
+        if declared:
+            return declared
     return FIELD_LABELS.get(name) or DERIVED_LABELS.get(name) or path
 
 
@@ -418,7 +439,9 @@ class Walker:
 
     def __init__(self, rules: RuleSet, facts: FactSet,
                  as_of: dt.datetime | str | None = None) -> None:
+        rules.require_fields(facts)
         self.rules = rules
+        self.fields = rules.fields
         self.facts = facts
         self.as_of = resolve_as_of(as_of, facts)
         self.normaliser = Normaliser(facts, rules.calendar)
@@ -463,7 +486,9 @@ class Walker:
         value = self.typed(scope, alias, info)
         if value is None and self._definite(scope, alias, info.name):
             return "空" if scope.lang == "zh" else "empty"
-        return _fmt(value, scope.lang)
+        labels = self.fields.value_labels(info.collection, info.name) \
+            if info.collection in COLLECTIONS else VALUE_LABELS
+        return _fmt(value, scope.lang, labels)
 
     def typed(self, scope: _Scope, alias: str, info: FieldInfo) -> Any:
         """The domain value for display (``None``: unknown; MISSING: no related record)."""
@@ -515,7 +540,7 @@ class Walker:
         is true, and those whose ``where`` is unknown."""
         rule = scope.rule
         rel = rule.related[alias]
-        ctx = RuleContext(rule)
+        ctx = self.rules.context(rule)
         sure: list[Record] = []
         maybe: list[Record] = []
         for candidate in self._pool(rel.collection, partition):
@@ -559,7 +584,7 @@ class Walker:
 
     def _judge(self, scope: _Scope, combinations: int) -> Walk:
         rule = scope.rule
-        ctx = RuleContext(rule)
+        ctx = self.rules.context(rule)
         effective = self._effective(scope, ctx) if (rule.effective_from or
                                                     rule.effective_until) else None
         applies = self.condition(rule.applies_when, scope, ctx) if rule.applies_when else None
@@ -600,8 +625,9 @@ class Walker:
                 parts.append(_k(day <= day_number(rule.effective_until)))
         period = f"{rule.effective_from or '—'} ~ {rule.effective_until or '—'}"
         if lang == "zh":
-            return Step(f"规则生效期间 {period}，按{field_label(path, rule, lang)}判断",
-                        f"{_short(path, lang)} {shown}", k_and(parts))
+            return Step(f"规则生效期间 {period}，按"
+                        f"{field_label(path, rule, lang, fields=self.fields)}判断",
+                        f"{_short(path, lang, info, self.fields)} {shown}", k_and(parts))
         return Step(f"rule in force {period}, judged by {path}", f"{path} {shown}",
                     k_and(parts))
 
@@ -612,7 +638,7 @@ class Walker:
         if alias not in (SUBJECT, GATE) and scope.record_of(alias) is None:
             result = U
         shown = _fmt(self.typed(scope, alias, info), scope.lang)
-        label = field_label(path, scope.rule, scope.lang)
+        label = field_label(path, scope.rule, scope.lang, ctx.scope, fields=self.fields)
         words = f"{label}已知" if scope.lang == "zh" else f"{label} is known"
         return Step(words, ("实际：" if scope.lang == "zh" else "actual: ") + shown, result)
 
@@ -637,7 +663,8 @@ class Walker:
         if isinstance(cond, (Present, Absent)):
             path = cond.present if isinstance(cond, Present) else cond.absent
             alias, info = self._resolve(ctx, path)
-            words = presence_words(path, isinstance(cond, Present), rule, lang, ctx.scope)
+            words = presence_words(path, isinstance(cond, Present), rule, lang, ctx.scope,
+                                   fields=self.fields)
             if alias not in (SUBJECT, GATE) and scope.record_of(alias) is None:
                 return Step(words, "没有关联记录" if zh else "no related record", U)
             if self._contradicted(scope, alias, info.engine_field):
@@ -652,7 +679,7 @@ class Walker:
             alias = cond.exists if isinstance(cond, Exists) else cond.none
             ids = [r.record_id() for r in scope.related.get(alias, [])]
             maybe = [r.record_id() for r in scope.unsure.get(alias, [])]
-            words = condition_words(cond, rule, lang, ctx.scope).text
+            words = condition_words(cond, rule, lang, ctx.scope, fields=self.fields).text
             if ids:
                 detail = (f"找到 {len(ids)} 条：{'、'.join(ids)}" if zh else
                           f"{len(ids)} found: {', '.join(ids)}")
@@ -683,7 +710,7 @@ class Walker:
     def _compare(self, cond: Compare, scope: _Scope, ctx: RuleContext) -> Step:
         rule, lang = scope.rule, scope.lang
         zh = lang == "zh"
-        words = compare_words(cond, rule, lang, ctx.scope)
+        words = compare_words(cond, rule, lang, ctx.scope, fields=self.fields)
         op, value = cond.op, cond.value
         params = [v for v in ((value.plus, value.minus, value.times)
                               if isinstance(value, FieldExpr) else (value,))
@@ -708,7 +735,7 @@ class Walker:
             u_alias, u_info = self._resolve(ctx, value.unit.field)
             unit = self.engine(scope, u_alias, u_info.engine_field)
             if unit is MISSING:
-                unknown = _short(value.unit.field, lang)
+                unknown = _short(value.unit.field, lang, u_info, self.fields)
                 return Step(words, f"{unknown}未知，无法判断" if zh else
                             f"{unknown} unknown: cannot judge", U)
             return self._linear(cond, scope, ctx, words, str(unit))
@@ -749,14 +776,15 @@ class Walker:
         left = self.engine(scope, alias, phone_digits(info.engine_field) if digits
                            else info.engine_field)
         refs = [(alias, info.name, left)]
-        shown = f"{_short(cond.field, lang)} {self.shown(scope, alias, info)}"
+        shown = f"{_short(cond.field, lang, info, self.fields)} {self.shown(scope, alias, info)}"
         value = cond.value
         if isinstance(value, FieldExpr):
             r_alias, r_info = self._resolve(ctx, value.field)
             right = self.engine(scope, r_alias, phone_digits(r_info.engine_field) if digits
                                 else r_info.engine_field)
             refs.append((r_alias, r_info.name, right))
-            shown += f"，{_short(value.field, lang)} " if zh else f", {value.field} "
+            shown += f"，{_short(value.field, lang, r_info, self.fields)} " if zh else \
+                f", {value.field} "
             shown += self.shown(scope, r_alias, r_info)
             if digits and left is not MISSING and right is not MISSING:
                 shown += f"（数字 {left} 与 {right}）" if zh else f" (digits {left} and {right})"
@@ -846,11 +874,12 @@ class Walker:
             else:
                 offset = sign * _scaled(amount, unit, scale)
         symbol = OP_SYMBOLS[op]
-        left_text = f"{_short(cond.field, lang)} {self.shown(scope, alias, info)}"
+        left_text = f"{_short(cond.field, lang, info, self.fields)} " \
+                    f"{self.shown(scope, alias, info)}"
         right_shown = self.shown(scope, r_alias, r_info) if r_alias and r_info else ""
         right_text, rhs_text = self._right_side(
             scale, unit, right_path, right_typed, right_shown, mult, factor, shift, sign,
-            amount, constant, scope)
+            amount, constant, scope, r_info)
         null = self._nulls(scope, refs)
         if null is not None:
             detail = f"{left_text} {symbol} {right_text}"
@@ -891,14 +920,15 @@ class Walker:
 
     def _right_side(self, scale: str, unit: str | None, right_path: str | None,
                     right_typed: Any, right_shown: str, mult: Any, factor: Any, shift: Any,
-                    sign: int, amount: Any, constant: Any, scope: _Scope) -> tuple[str, str]:
+                    sign: int, amount: Any, constant: Any, scope: _Scope,
+                    r_info: FieldInfo | None = None) -> tuple[str, str]:
         """(the right side as written, its value) for display, e.g.
         ``("约定上门时间 2026-06-10 09:00 + 0 分钟", "2026-06-10 09:00")``."""
         lang = scope.lang
         if right_path is None:
             text = _fmt(constant, lang)
             return text, text
-        base = f"{_short(right_path, lang)} {right_shown}"
+        base = f"{_short(right_path, lang, r_info, self.fields)} {right_shown}"
         if scale in ("day", "working_day") and isinstance(right_typed, dt.datetime) and \
                 shift is None:
             day = local_date(right_typed).isoformat()
@@ -1012,5 +1042,6 @@ def explain(
             rule=rule, subject_type=SUBJECT_TYPES[rule.subject], subject_id=subject_id,
             supplier_id=finding.supplier_id, item=one, as_of=moment,
             engine_outcome=finding.status, message=finding.message,
-            walk=walker.walk(rule, record, one, lang), lang=lang))
+            walk=walker.walk(rule, record, one, lang), lang=lang, regulation=rules.regulation,
+            fields=rules.fields))
     return out

@@ -22,19 +22,29 @@ names as enumerations, "exactly one operator" in a comparison, "plus or minus, n
 both" in a field expression — the same constraints the loader enforces, so a file the
 schema accepts passes the shape checks (the loader still checks fields, types and
 parameters against the facts model, which a schema cannot).
+
+Given a rule set, the facts schema also describes the fields its fields files declare
+(type, Chinese label as ``title``, note as ``description``) and the rules schema lists
+the clauses of the version of the regulation it encodes; without one, the bundled
+rules' (the committed schemas).
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from ..facts.fields import Fields, default_fields
 from ..facts.model import COLLECTIONS, FactFile
+from ..facts.validate import field_json_schema
 from ..rules.model import COMPARE_OPS, RuleFile
-from ..rules.regulation import regulation
+from ..rules.regulation import Regulation, regulation
 from ..rules.waivers import WaiverFile
 from .diff import Diff
 from .report import Report
+
+if TYPE_CHECKING:
+    from ..rules.load import RuleSet
 
 SCHEMA_NAMES: tuple[str, ...] = ("rules", "facts", "report", "waivers", "diff")
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -48,13 +58,14 @@ def file_name(name: str) -> str:
     return f"{name}.schema.json"
 
 
-def json_schema(name: str) -> dict[str, Any]:
-    """The JSON Schema (draft 2020-12) called ``name`` (one of :data:`SCHEMA_NAMES`)."""
+def json_schema(name: str, rules: RuleSet | None = None) -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) called ``name`` (one of :data:`SCHEMA_NAMES`);
+    ``rules``: the rule set whose fields and regulation apply (default: the bundled)."""
     if name == "rules":
-        schema = _rules_schema()
+        schema = _rules_schema(rules.regulation if rules is not None else regulation())
         title = "fuling-compliance rules v1"
     elif name == "facts":
-        schema = FactFile.model_json_schema(by_alias=True)
+        schema = _facts_schema(rules.fields if rules is not None else default_fields())
         title = "fuling-compliance facts v1"
     elif name == "report":
         schema = Report.model_json_schema(by_alias=True, mode="serialization")
@@ -71,16 +82,30 @@ def json_schema(name: str) -> dict[str, Any]:
     return {"$schema": DIALECT, "title": title, **rest}
 
 
-def schema_text(name: str) -> str:
+def schema_text(name: str, rules: RuleSet | None = None) -> str:
     """The schema as the text shipped in ``schemas/`` (stable order, final newline)."""
-    return json.dumps(json_schema(name), ensure_ascii=False, indent=2) + "\n"
+    return json.dumps(json_schema(name, rules), ensure_ascii=False, indent=2) + "\n"
 
 
-def _rules_schema() -> dict[str, Any]:
+def _facts_schema(fields: Fields) -> dict[str, Any]:
+    """The fact file's schema, with the declared fields in their collections' records."""
+    schema = FactFile.model_json_schema(by_alias=True)
+    defs: dict[str, Any] = schema["$defs"]
+    for field in fields.declared():
+        record = defs[COLLECTIONS[field.collection].__name__]
+        prop = field_json_schema(field.spec)
+        prop["title"] = field.label_zh + (f" ({field.label_en})" if field.label_en else "")
+        if field.note:
+            prop["description"] = field.note
+        record.setdefault("properties", {})[field.name] = prop
+    return schema
+
+
+def _rules_schema(reg: Regulation) -> dict[str, Any]:
     schema = RuleFile.model_json_schema(by_alias=True)
     defs: dict[str, Any] = schema["$defs"]
     rule = defs["Rule"]["properties"]
-    clauses = list(regulation().clauses)
+    clauses = list(reg.clauses)
     rule["clause"]["enum"] = clauses
     rule["clause"]["description"] = "Clause id of the regulation, e.g. \"3.2.4\" (quote it)."
     rule["subject"]["enum"] = list(COLLECTIONS)

@@ -70,7 +70,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..calendar import day_number, local_date
-from ..facts.model import CONTRADICTIONS, DEFINITE_NULL_FIELDS, field_specs, unique_relation
+from ..facts.model import CONTRADICTIONS, DEFINITE_NULL_FIELDS, unique_relation
 from .engine_fields import (
     ENGINE_ID,
     KIND,
@@ -303,7 +303,8 @@ class _Env:
         base, _, suffix = ref[1].partition("__")
         if suffix not in ("", "day", "wds", "wde", "digits"):
             return False
-        spec = field_specs(self.collection_of(ref[0])).get("id" if base == RECORD_ID else base)
+        spec = self.ctx.fields.specs(self.collection_of(ref[0])).get(
+            "id" if base == RECORD_ID else base)
         return spec is not None and spec.required
 
     def is_self(self, alias: str) -> bool:
