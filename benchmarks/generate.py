@@ -23,8 +23,9 @@ rules (``rules=``, default the bundled ones), so a changed parameter moves the b
 
 The data always passes the loader's integrity checks: unique ids, references to
 existing records of the same supplier, ``satisfied <= respondents``, completion and
-complaint handling never before submission or receipt, no arrival on a cancelled
-visit, ``closes > opens``. All dates lie in 2026 (the last year the bundled working-day
+complaint handling never before submission or receipt, ``closes > opens``; a few
+records contradict themselves (a cancelled visit with an arrival), which is legal and
+warned about. All dates lie in 2026 (the last year the bundled working-day
 calendar knows).
 """
 
@@ -105,7 +106,8 @@ class _Gen:
 
     def __init__(self, n: int, seed: int, as_of: dt.datetime, violation_rate: float,
                  unknown_rate: float, empty_lists: bool, join_unknowns: bool,
-                 calendar: WorkingCalendar, limits: dict[str, float]) -> None:
+                 calendar: WorkingCalendar, limits: dict[str, float],
+                 readings: bool = True) -> None:
         self.n = n
         self.limits = limits
         self.rng = random.Random(seed)
@@ -115,6 +117,7 @@ class _Gen:
         self.ur = unknown_rate
         self.empty_lists = empty_lists
         self.join_unknowns = join_unknowns
+        self.readings = readings
         self.seen: set[str] = set()
         self.cal = calendar
         self.start_ts = int(YEAR_START.timestamp())
@@ -241,9 +244,43 @@ class _Gen:
         if not 0 <= n_days <= len(outlets) * len(self.workdays):
             raise ValueError(f"n={self.n}: cannot place {n_days} outlet days")
         self.outlet_days(outlets, n_days)
+        if self.readings:
+            self.edge_cases()
         order = ["format", "as_of", *COLLECTIONS]
         self.doc = {k: self.doc[k] for k in order if k in self.doc}
         return self.doc
+
+    def edge_cases(self) -> None:
+        """Cases of the catalogue's decided readings (1.1), changed in place on a separate
+        random stream (the rest of the data stays as without them): contradictions (a
+        cancelled visit with an arrival, a complaint judged substantiated but never
+        verified), internal complaints without a supplier, time limits of 0, changes of
+        a visit at the same moment, outlets of unknown kind, assessments without a date."""
+        rng = random.Random(self.rng.random())
+        for a in self.doc["appointments"]:
+            if a["status"] == "cancelled" and a["scheduled_start"] and rng.random() < 0.1:
+                a["arrived_at"] = a["scheduled_start"]
+        for c in self.doc["complaints"]:
+            r = rng.random()
+            if c.get("verified_at") is None and c["concerns"] == "internal" and r < 0.1:
+                c["substantiated"] = rng.random() < 0.5
+            elif c["concerns"] == "internal" and r < 0.14:
+                c["supplier_id"] = None
+        for b in self.doc["business_services"]:
+            if b["time_limit"] is not None and rng.random() < 0.08:
+                b["time_limit"] = 0
+        changes: dict[str, list[dict[str, Any]]] = {}
+        for ch in self.doc["appointment_changes"]:
+            changes.setdefault(ch["appointment_id"], []).append(ch)
+        for group in changes.values():
+            if len(group) > 1 and group[0]["at"] and rng.random() < 0.2:
+                group[1]["at"] = group[0]["at"]  # two changes at one moment
+        for o in self.doc["outlets"]:
+            if rng.random() < 0.03:
+                o["kind"] = None
+        for e in self.doc["assessments"]:
+            if rng.random() < 0.03:
+                e["date"] = None
 
     def commission(self) -> None:
         self.doc["commission"] = {
@@ -780,6 +817,7 @@ def generate(
     unknown_rate: float = 0.01,
     empty_lists: bool = True,
     join_unknowns: bool = True,
+    readings: bool = True,
     calendar: WorkingCalendar | None = None,
     rules: RuleSet | None = None,
 ) -> Doc:
@@ -791,11 +829,13 @@ def generate(
     and writes a supervision number without digits. Both are legal data and on by
     default; with durable_rules 2.0.28 they used to crash or lose facts until the
     compiler guarded every operand (switch them off to benchmark an older engine).
-    ``rules`` give the limits (deadlines, grace periods, thresholds) the data is placed
-    around (default: the bundled rules).
+    ``readings`` adds the cases of the catalogue's decided readings (:meth:`_Gen.edge_cases`;
+    the fact set then carries warnings about contradictions). ``rules`` give the limits
+    (deadlines, grace periods, thresholds) the data is placed around (default: the
+    bundled rules).
     """
     gen = _Gen(n, seed, as_of, violation_rate, unknown_rate, empty_lists, join_unknowns,
-               calendar or _calendar(), limits(rules or _bundled_rules()))
+               calendar or _calendar(), limits(rules or _bundled_rules()), readings)
     doc = gen.run()
     total = count(doc)
     if total != n:  # pragma: no cover - a bug in the arithmetic above

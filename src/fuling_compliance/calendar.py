@@ -15,7 +15,10 @@ Working days are counted as *coordinates* so the engine can compare them with pl
 arithmetic: ``start(d) = 2 × (working days up to and including d)`` and
 ``end(d) = start(d) + (0 if d is a working day else 1)``. "Within N working days of S"
 (counting from the next working day, until the end of the N-th) holds for an event on
-day E exactly when ``end(E) <= start(S) + 2N``.
+day E exactly when ``end(E) <= start(S) + 2N``. For N = 0 that would put the deadline
+before a non-working day S itself; a deadline is never before the moment it counts from,
+so 0 working days means the end of S's own day, as 0 days does (:mod:`.rules.compile`
+compares day numbers then).
 """
 
 from __future__ import annotations

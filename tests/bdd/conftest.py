@@ -53,7 +53,7 @@ def rule_ids() -> list[str]:
 
 @pytest.fixture
 def world() -> World:
-    return World(bundled_rules(), ROOT)
+    return World(bundled_rules(), ROOT, (ROOT / "rules",))
 
 
 _PLACE = pytest.StashKey[tuple[str, int, str]]()

@@ -114,6 +114,7 @@ def test_a_feature_heading_stating_another_number_is_a_warning(tmp_path: Path) -
     assert f"{value + 3} 个工作日" in warnings[0]["message"]["zh"]
 
 
+@pytest.mark.features  # the features' headings state the policy's numbers
 def test_the_bundled_features_state_no_other_number_than_the_parameters() -> None:
     code, out, err = run("validate", "--features", str(ROOT / "features"))
     assert code == 0 and "警告" not in out, out + err

@@ -145,7 +145,7 @@ def test(features: tuple[str, ...], rules_dirs: tuple[Path, ...], features_dir: 
     out.print(f"规则：{rules_shown}（{len(ruleset)} 条）  场景：{count}" if zh else
               f"rules: {rules_shown} ({len(ruleset)})  features: {count}")
     parsed, unusable = read_features(paths, project.features)
-    report = _Run(lang, quiet, base)
+    report = _Run(lang, quiet, base, project.rules)
     report.unusable(unusable)
     for feature in parsed:
         report.feature(feature, ruleset)
@@ -160,8 +160,8 @@ def test(features: tuple[str, ...], rules_dirs: tuple[Path, ...], features_dir: 
 class _Run:
     """Prints the results as they come and counts them."""
 
-    def __init__(self, lang: str, quiet: bool, root: Path) -> None:
-        self.lang, self.quiet, self.root = lang, quiet, root
+    def __init__(self, lang: str, quiet: bool, root: Path, rules: Sequence[Path]) -> None:
+        self.lang, self.quiet, self.root, self.rules = lang, quiet, root, tuple(rules)
         self.zh = lang == "zh"
         self.out = console_out()
         self.passed = self.failed = 0
@@ -198,7 +198,7 @@ class _Run:
     def feature(self, feature: Feature, ruleset: RuleSet) -> None:
         from ..testing.runner import run_feature
 
-        results = run_feature(feature, ruleset, self.root)
+        results = run_feature(feature, ruleset, self.root, self.rules)
         if not self.quiet or not all(r.passed for r in results):
             self.out.print(f"{feature.file}  {self.t('功能', 'Feature')}: {feature.name}")
         groups: dict[int, list[Result]] = {}

@@ -9,7 +9,8 @@ whole fact set is rejected with a :class:`~fuling_compliance.errors.FactsError` 
 every problem with file, line, column, collection, record and field.
 
 Unknown fields are kept and ignored, with one warning per file, collection and field
-(how many records carry it, and where it first appears).
+(how many records carry it, and where it first appears); a record whose fields
+contradict each other is kept with a warning naming it (:data:`.model.CONTRADICTIONS`).
 
 The fields in force (:class:`~.fields.Fields`: the built-in ones plus those declared in
 YAML) come from the rule set (``rules=``, its ``fields``) or are given (``fields=``);
@@ -39,7 +40,14 @@ from ..yaml_source import (
 )
 from . import integrity
 from .fields import Fields, default_fields
-from .model import COLLECTIONS, FORMAT, FactSet, derive_ids
+from .model import (
+    COLLECTIONS,
+    CONTRADICTIONS_OF,
+    FORMAT,
+    FactSet,
+    contradiction_warnings,
+    derive_ids,
+)
 from .validate import FieldError
 
 _TOP_KEYS = {"format", "as_of", *COLLECTIONS}
@@ -260,9 +268,12 @@ def _checked(state: _State) -> FactSet:
         placed = _place(state, state.pending)
         raise FactsError(f"fact set rejected: {len(state.problems) + len(placed)} problem(s)",
                          state.problems + placed)
-    warnings = _place(state, state.warnings)
+    warnings = [w.render("en") for w in sorted(_place(state, state.warnings))]
+    for collection in CONTRADICTIONS_OF:
+        warnings += sorted(contradiction_warnings(collection, state.rows[collection],
+                                                  ids[collection]))
     return FactSet(state.rows, as_of=state.as_of, ids=ids, fields=state.fields,
-                   warnings=[w.render("en") for w in sorted(warnings)])
+                   warnings=warnings)
 
 
 def _origin(state: _State, collection: str, index: int) -> tuple[int, int]:

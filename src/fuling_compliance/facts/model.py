@@ -12,6 +12,12 @@ Null semantics: every field that is not an identity or a reference may be ``None
 (:data:`EVENT_FIELDS`) and the other definite nulls (:data:`DEFINITE_NULL_FIELDS`),
 where ``None`` has a meaning (the event has not happened, no expiry, ...). Unknown
 fields are kept and reported as warnings by the loader.
+
+Contradictions (:data:`CONTRADICTIONS`): two fields of one record that cannot both be
+true, though each could be a true record of what happened (a cancelled visit with an
+arrival). The fact set is not rejected: both fields count as *unknown* for that record
+(even an event timestamp, whose null otherwise means "not happened"), and the loader
+warns, naming the record and the fields.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ import functools
 import json
 import types
 import typing
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Union, get_args, get_origin
 
@@ -66,6 +72,57 @@ DEFINITE_NULL_FIELDS: dict[str, frozenset[str]] = {
     "complaints": frozenset({"verified_at", "rectified_at", "replied_at", "reported_at"}),
     "assessments": frozenset({"published_on"}),
 }
+
+
+
+@dataclass(frozen=True)
+class Contradiction:
+    """Two fields of one record that cannot both be true (see the module docstring)."""
+
+    collection: str
+    fields: tuple[str, str]
+    holds: Callable[[Mapping[str, Any]], bool]
+    en: str
+    zh: str
+
+
+#: Every contradiction the facts can carry; both fields then read as unknown.
+CONTRADICTIONS: tuple[Contradiction, ...] = (
+    Contradiction("appointments", ("status", "arrived_at"),
+                  lambda r: r.get("status") == "cancelled" and r.get("arrived_at") is not None,
+                  "a cancelled visit with an arrival", "已取消的上门服务却有到达时间"),
+    Contradiction("complaints", ("substantiated", "verified_at"),
+                  lambda r: r.get("substantiated") is not None and r.get("verified_at") is None,
+                  "substantiated given but never verified", "未核实却已给出是否属实"),
+)
+#: collection -> the contradictions of its records
+CONTRADICTIONS_OF: dict[str, tuple[Contradiction, ...]] = {}
+for _c in CONTRADICTIONS:
+    CONTRADICTIONS_OF[_c.collection] = (*CONTRADICTIONS_OF.get(_c.collection, ()), _c)
+
+
+def contradicted(collection: str, row: Mapping[str, Any]) -> frozenset[str]:
+    """The fields of ``row`` that a contradiction makes unknown (usually none)."""
+    out: set[str] = set()
+    for c in CONTRADICTIONS_OF.get(collection, ()):
+        if c.holds(row):
+            out.update(c.fields)
+    return frozenset(out)
+
+
+def contradiction_warnings(collection: str, rows: Sequence[Mapping[str, Any]],
+                           ids: Sequence[str]) -> list[str]:
+    """One warning per contradicted record, naming the record, the fields and why. The
+    text depends only on the record's content (no file, no position)."""
+    out: list[str] = []
+    for c in CONTRADICTIONS_OF.get(collection, ()):
+        a, b = c.fields
+        for row, rid in zip(rows, ids, strict=True):
+            if c.holds(row):
+                out.append(f"{collection}[{rid}].{a}, {b}: {a} and {b} contradict each other "
+                           f"({c.en}); both are read as unknown")
+    return out
+
 
 Id = Annotated[str, Field(min_length=1)]
 
@@ -400,10 +457,40 @@ def field_kinds(collection: str) -> dict[str, tuple[FieldKind, tuple[str, ...]]]
     return kinds
 
 
+class Range(typing.NamedTuple):
+    """A value known only to lie between two bounds (both included)."""
+
+    lo: Any
+    hi: Any
+
+
+#: Derived fields whose value may be known only to lie between two bounds (an
+#: appointment whose changes' order is not known): the normalise step gives each bound
+#: and the compiler compares both (true when true for the whole range, false when false
+#: for the whole range, else unknown).
+RANGED_FIELDS: frozenset[tuple[str, str]] = frozenset({("appointments", "first_start")})
+
+#: The fields that identify one record of a collection (a relation matching all of them
+#: relates at most one record); disclosures have none, the commission is one record.
+IDENTITY: dict[str, tuple[str, ...]] = {
+    "commission": (),
+    "outlet_days": ("outlet_id", "date"),
+    "business_services": ("supplier_id", "business_type"),
+}
+
+
+def unique_relation(collection: str, match_fields: Sequence[str]) -> bool:
+    """Whether matching ``match_fields`` of ``collection`` relates at most one record."""
+    if collection == "disclosures":
+        return False
+    return set(IDENTITY.get(collection, ("id",))) <= set(match_fields)
+
+
 #: Fields the normalise step derives, usable in rules like any other field.
 DERIVED_FIELDS: dict[str, dict[str, tuple[FieldKind, tuple[str, ...]]]] = {
     "appointments": {
-        # the start agreed at booking: the earliest change's from_start, else scheduled_start
+        # the start agreed at booking: the from_start of the change with the earliest
+        # `at`, else scheduled_start; between bounds when the earliest is not known
         "first_start": ("datetime", ()),
     },
     "staff": {"customer_facing": ("bool", ())},

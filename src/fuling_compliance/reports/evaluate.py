@@ -5,7 +5,10 @@ outcome) and turns the outcomes into the report: per rule, how many subjects pas
 fail, lack data or are not concerned; and a finding for every ``fail`` and
 ``insufficient_data`` (every outcome with ``all_outcomes``) with its message and
 evidence filled from the records. The outcome is always the engine's; messages and
-evidence only display the records' values.
+evidence only display the records' values: a parameter's value in force at the
+record's own date; where a relation may hold several records, the related record the
+engine bound in the firings that gave the outcome (the first of them by id, so the
+same whatever the order of the facts).
 """
 
 from __future__ import annotations
@@ -24,14 +27,17 @@ from ..errors import CalendarError
 from ..facts.fields import Fields
 from ..facts.labels import VALUE_LABELS
 from ..facts.model import (
+    CONTRADICTIONS_OF,
     DEFINITE_NULL_FIELDS,
     SUBJECT_TYPES,
     FactSet,
+    Range,
     Record,
+    contradicted,
 )
-from ..rules.compile import CompiledRule
+from ..rules.compile import CompiledRule, cited_aliases, subject_date
 from ..rules.load import RuleSet
-from ..rules.model import All, Compare, Rule, rule_paths
+from ..rules.model import All, Compare, Rule, condition_paths, rule_paths
 from ..rules.numbers import PLACEHOLDER
 from ..rules.waivers import WaiverSet
 from ..timing import phase
@@ -112,7 +118,11 @@ def build_report(rules: RuleSet, facts: FactSet, as_of: dt.datetime, outcomes: O
         known = facts.fields.specs(rule.subject)
         for item, index, status in _reported(c, outcomes, all_outcomes):
             record = Record(rule.subject, rows[index], ids[index], known)
-            findings.append(view.finding(record, item, status, as_of, normaliser, related))
+            cited = {alias: related.cited(rule, alias, outcomes.citations(rule.id, item, index,
+                                                                         alias))
+                     for alias in view.cited}
+            findings.append(view.finding(record, item, status, as_of, normaliser, related,
+                                         cited))
     findings.sort(key=lambda f: (f["rule"], f["supplier_id"] or "", f["subject"]["id"],
                                  f["item"] or ""))
     return Report(
@@ -174,6 +184,14 @@ class _RelatedIndex:
                 return other
         return None
 
+    def cited(self, rule: Rule, alias: str, indexes: set[int]) -> Record | None:
+        """The related record a finding cites among those the engine bound (by id)."""
+        if not indexes:
+            return None
+        collection = rule.related[alias].collection
+        records = self._facts.records(collection)
+        return min((records[i] for i in indexes), key=lambda r: r.record_id())
+
 
 def _definite_null(rule: Rule, path: str) -> bool:
     """Whether ``path``'s null has a meaning (an event not happened...), not "unknown"."""
@@ -231,9 +249,16 @@ class _RuleView:
         self.unknown_candidates = [p for p in self.paths
                                    if p != "as_of" and not _definite_null(rule, p)]
         self.title = {"zh": rule.title.zh, "en": rule.title.en}
+        self.cited = cited_aliases(rule)
+        #: what may be unknown about whether a related record counts (its `where`)
+        self.where_paths = [f"{alias}.{path}" for alias, rel in rule.related.items()
+                            for path in dict.fromkeys(condition_paths(rel.where))
+                            if path != "as_of" and "." not in path]
+        self.dated = any(p.dated for p in rule.parameters.values())
 
     def finding(self, record: Record, item: str | None, status: str, as_of: dt.datetime,
-                normaliser: Normaliser, related_index: _RelatedIndex) -> dict[str, Any]:
+                normaliser: Normaliser, related_index: _RelatedIndex,
+                cited: dict[str, Record | None] | None = None) -> dict[str, Any]:
         """The finding as the plain data of a :class:`Finding`."""
         rule = self.rule
         partition = normaliser.partition(rule.subject, record)
@@ -241,28 +266,41 @@ class _RuleView:
         values: dict[str, Any] = {"id": record.record_id(), "as_of": as_of, "item": item,
                                   "supplier_id": supplier, "rule": rule.id,
                                   "clause": rule.clause}
+        unknown_now: set[str] = set()  # definite-null fields a contradiction made unknown
+        if rule.subject in CONTRADICTIONS_OF:
+            unknown_now = set(contradicted(rule.subject, record.values))
         for name, _ in self.subject_fields:
             values[name] = normaliser.value(rule.subject, record, name)
         for alias, fields in self.related_fields.items():
-            related = related_index.first(rule, alias, record, item)
+            if alias in self.cited:
+                related = (cited or {}).get(alias)
+            else:
+                related = related_index.first(rule, alias, record, item)
             if related is not None:
                 collection = rule.related[alias].collection
+                if collection in CONTRADICTIONS_OF:
+                    unknown_now |= {f"{alias}.{f}" for f in
+                                    contradicted(collection, related.values)}
                 for name, _ in fields:
                     values[f"{alias}.{name}"] = normaliser.value(collection, related, name)
-        for name, param in rule.parameters.items():
-            values[name] = param.value
+        day = subject_date(rule.subject, record.values, as_of) if self.dated else None
+        in_force = {name: param.value_at(day) for name, param in rule.parameters.items()}
+        values.update(in_force)
         evidence: dict[str, Any] = {path: _json_value(values.get(path)) for path in self.paths}
         for name, between in rule.evidence.items():
             a, b = (values.get(f) for f in between.fields)
             values[name] = evidence[name] = _between(between.unit, a, b, normaliser.calendar)
-        for name, param in rule.parameters.items():
-            evidence[name] = param.value
+        evidence.update(in_force)
         if status == "fail":
-            kinds = self._kinds(values)
+            kinds = self._kinds(values, unknown_now)
             message = {"zh": _fill(self.templates["zh"], values, kinds, "zh", self.labels),
                        "en": _fill(self.templates["en"], values, kinds, "en", self.labels)}
         elif status == "insufficient_data":
-            unknown = [p for p in self.unknown_candidates if evidence.get(p) is None]
+            unknown = [p for p in self.paths if p != "as_of" and evidence.get(p) is None
+                       and (p in self.unknown_candidates or p in unknown_now
+                            or p in rule.requires)]
+            if not unknown:  # whether a related record counts is what is unknown
+                unknown = self.where_paths
             message = {
                 "zh": f"数据不足，无法判断“{rule.title.zh}”（未知：{'、'.join(unknown) or '—'}）",
                 "en": f"Insufficient data to judge “{rule.title.en}” "
@@ -278,13 +316,14 @@ class _RuleView:
                             "id": supplier if rule.responsible == "supplier" else "commission"},
             "item": item, "message": message, "evidence": evidence}
 
-    def _kinds(self, values: dict[str, Any]) -> dict[str, str]:
-        """Kinds for display: a definite null (an event not happened) reads "none yet"."""
+    def _kinds(self, values: dict[str, Any], unknown: set[str]) -> dict[str, str]:
+        """Kinds for display: a definite null (an event not happened) reads "none yet",
+        unless a contradiction made it unknown."""
         if not self.definite:
             return self.kinds
         kinds = dict(self.kinds)
         for path in self.definite:
-            if values.get(path) is None:
+            if values.get(path) is None and path not in unknown:
                 kinds[path] = "definite_null"
         return kinds
 
@@ -295,7 +334,7 @@ def _template(text: str) -> list[str]:
 
 
 def _between(unit: str, a: Any, b: Any, calendar: WorkingCalendar) -> Any:
-    if a is None or b is None:
+    if a is None or b is None or isinstance(a, Range) or isinstance(b, Range):
         return None
     if unit == "working_days":
         da = a.astimezone(CHONGQING).date() if isinstance(a, dt.datetime) else a
@@ -315,6 +354,8 @@ def _between(unit: str, a: Any, b: Any, calendar: WorkingCalendar) -> Any:
 
 
 def _json_value(value: Any) -> Any:
+    if isinstance(value, Range):  # an ISO 8601 interval
+        return f"{_json_value(value.lo)}/{_json_value(value.hi)}"
     if isinstance(value, dt.datetime):
         return value.astimezone(CHONGQING).isoformat()
     if isinstance(value, (dt.date, dt.time)):
@@ -326,6 +367,9 @@ def _json_value(value: Any) -> Any:
 
 def _display(value: Any, lang: str, kind: str | None = None,
              labels: Mapping[str, str] = VALUE_LABELS) -> str:
+    if isinstance(value, Range):
+        lo, hi = _display(value.lo, lang), _display(value.hi, lang)
+        return f"{lo} 至 {hi} 之间" if lang == "zh" else f"between {lo} and {hi}"
     if lang == "zh" and kind in ("enum", "list"):
         if isinstance(value, str):
             return labels.get(value, value)

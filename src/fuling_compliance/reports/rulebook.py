@@ -187,8 +187,7 @@ def amount_label(amount: Any, unit: str | None, rule: Rule, lang: str = "zh", *,
         param = rule.parameters.get(amount.param)
         if param is None:
             return amount.param
-        shown_unit = unit or param.unit
-        number = f"{param.value}{_unit_tail(shown_unit, lang)}"
+        number = parameter_label(param, lang, unit=unit)
         return f"{number}（参数 {amount.param}）" if lang == "zh" else \
             f"{number} (parameter {amount.param})"
     if isinstance(amount, UnitField):
@@ -203,9 +202,22 @@ def _unit_tail(unit: str | None, lang: str) -> str:
     return word if unit == "percent" else f" {word}"
 
 
-def parameter_label(param: Parameter, lang: str = "zh") -> str:
-    """``0 分钟`` / ``90%``."""
-    return f"{param.value}{_unit_tail(param.unit, lang)}"
+def parameter_label(param: Parameter, lang: str = "zh", in_force: Any = None,
+                    unit: str | None = None) -> str:
+    """``0 分钟`` / ``90%``; dated values as their history (``10 个工作日（2023-01-01
+    起）；7 个工作日（2027-01-01 起）``), led by ``in_force`` when a record's value is
+    known."""
+    tail = _unit_tail(unit or param.unit, lang)
+    if param.values is None:
+        return f"{param.value}{tail}"
+    zh = lang == "zh"
+    history = ("；" if zh else "; ").join(
+        f"{v.value}{tail}（{v.from_.isoformat()} 起）" if zh else
+        f"{v.value}{tail} (from {v.from_.isoformat()})" for v in param.values)
+    if in_force is None:
+        return history
+    return f"{in_force}{tail}（按对象日期适用；{history}）" if zh else \
+        f"{in_force}{tail} (in force at the record's date; {history})"
 
 
 def _kind(path: str, rule: Rule, scope: str | None, fields: Fields | None = None) -> str:
@@ -569,7 +581,8 @@ def _rule_markdown(entry: RuleEntry, fields: Fields) -> list[str]:
     else:
         out += _md_words(condition_words(r.applies_when, r, fields=fields))
     if r.requires:
-        out += ["", "**必须已知**（任一未知时结论为“数据不足”）", ""]
+        out += ["", "**必须已知**（任一未知时不能判定合规，结论为“数据不足”；"
+                "已确定的违规仍为“不合规”）", ""]
         out += [f"- {_md(field_label(p, r, fields=fields))}" for p in r.requires]
     out += ["", "**不合规的情形**", ""]
     out += _md_words(condition_words(r.fails_when, r, fields=fields))

@@ -851,6 +851,15 @@ class _RuleChecker:
                          "列出了 items，但没有条件使用 {item: current}", "items")
         self.items()
         self.placeholders()
+        for name, param in rule.parameters.items():
+            values = param.values or []
+            for i in range(1, len(values)):
+                if values[i].from_ <= values[i - 1].from_:
+                    self.problem(("parameters", name, "values", i, "from"),
+                                 f"dated values of {name!r} must have ascending, distinct dates: "
+                                 f"{values[i].from_} does not come after {values[i - 1].from_}",
+                                 f"参数 {name!r} 的取值日期必须递增且不重复：{values[i].from_} "
+                                 f"不晚于 {values[i - 1].from_}", "dates")
         self.notes()
         self.units()
         if rule.effective_from and rule.effective_until and \
@@ -895,7 +904,12 @@ class _RuleChecker:
         op, value = cond.op, cond.value
         vpath = (*path, op)
         if isinstance(value, ParamRef):
+            param = self.rule.parameters.get(value.param)
             value = self.param(value, (*vpath, "param"))
+            if param is not None and param.values is not None and left is not None and \
+                    op in ("eq", "ne", "lt", "le", "gt", "ge") and left.kind not in _TEMPORAL:
+                for other in param.all_values()[1:]:  # each dated value must fit too
+                    self.literal(left, other, vpath)
         if isinstance(value, ItemRef):
             self.uses_item = True
         if left is None:
@@ -968,7 +982,21 @@ class _RuleChecker:
             self.problem(path, f"parameter {ref.param!r} is not defined{en}",
                          f"参数 {ref.param!r} 未在 parameters 中定义{zh}", "undefined_parameter")
             return None
-        return self.rule.parameters[ref.param].value
+        return self.rule.parameters[ref.param].all_values()[0]
+
+    def amount(self, name: str) -> None:
+        """A parameter used as an amount (a shift or a factor) must hold numbers."""
+        param = self.rule.parameters.get(name)
+        if param is None:
+            return
+        places: list[tuple[tuple[Any, ...], Any]] = [(("parameters", name, "value"), param.value)]
+        if param.values is not None:
+            places = [(("parameters", name, "values", i, "value"), v.value)
+                      for i, v in enumerate(param.values)]
+        for where, v in places:
+            if not isinstance(v, (int, float)) or isinstance(v, bool):
+                self.problem(where, f"parameter {name!r} is an amount: {v!r} is not a number",
+                             f"参数 {name!r} 用作数量，{v!r} 不是数字", "type_mismatch")
 
     def field_expr(self, left: Any, cond: Compare, value: FieldExpr, path: tuple[Any, ...],
                    ctx: RuleContext | None) -> None:
@@ -977,6 +1005,7 @@ class _RuleChecker:
             shift = getattr(value, shift_key)
             if isinstance(shift, ParamRef):
                 self.param(shift, (*path, shift_key, "param"))
+                self.amount(shift.param)
         if right is None:
             return
         kinds = {left.kind, right.kind}

@@ -52,12 +52,21 @@ def shown(value: Any) -> str:
     return str(value)
 
 
-def fill(text: str, parameters: Mapping[str, Parameter]) -> str:
-    """``text`` with each ``{param}`` naming a parameter replaced by its value."""
+def fill(text: str, parameters: Mapping[str, Parameter],
+         in_force: Mapping[str, Any] | None = None) -> str:
+    """``text`` with each ``{param}`` naming a parameter replaced by its value: the one
+    in force for a record (``in_force``), else the value, or dated values with their
+    dates (``10（2023-01-01 起）/7（2027-01-01 起）``)."""
     def value(match: re.Match[str]) -> str:
         name = match.group(1)
         param = parameters.get(name)
-        return shown(param.value) if param is not None else match.group(0)
+        if param is None:
+            return match.group(0)
+        if in_force is not None and in_force.get(name) is not None:
+            return shown(in_force[name])
+        if param.values is not None:
+            return "/".join(f"{shown(v.value)}（{v.from_.isoformat()} 起）" for v in param.values)
+        return shown(param.value)
     return PLACEHOLDER.sub(value, text)
 
 
@@ -111,7 +120,8 @@ def mismatches(text: str, parameters: Iterable[tuple[str, Parameter]]) -> list[M
     params = list(parameters)
     out = []
     for stated in stated_numbers(text):
-        same_unit = [(n, p.value) for n, p in params if p.unit == stated.unit]
+        same_unit = [(n, v) for n, p in params if p.unit == stated.unit
+                     for v in p.all_values()]
         if same_unit and not any(_same(stated.value, v) for _, v in same_unit):
             out.append(Mismatch(stated, tuple(same_unit)))
     return out

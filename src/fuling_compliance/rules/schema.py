@@ -12,7 +12,7 @@ import difflib
 from dataclasses import dataclass
 
 from ..facts.fields import Fields, default_fields
-from ..facts.model import COLLECTIONS, FieldKind
+from ..facts.model import COLLECTIONS, RANGED_FIELDS, FieldKind
 from .engine_fields import engine_name
 from .model import Rule
 
@@ -27,6 +27,10 @@ class FieldInfo:
     name: str
     kind: FieldKind
     values: tuple[str, ...]
+    #: every record has it (an identity or reference): never unknown
+    required: bool = False
+    #: a derived field that may be known only between two bounds (``RANGED_FIELDS``)
+    ranged: bool = False
 
     @property
     def engine_field(self) -> str:
@@ -96,4 +100,7 @@ class RuleContext:
                 prefix + guess if guess else None,
             )
         kind, values = kinds[name]
-        return FieldInfo(collection, name, kind, values)
+        spec = self.fields.specs(collection).get(name)
+        return FieldInfo(collection, name, kind, values,
+                         required=spec is not None and spec.required,
+                         ranged=(collection, name) in RANGED_FIELDS)

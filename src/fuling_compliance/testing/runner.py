@@ -9,7 +9,7 @@ earlier one in the feature already has fails too (pytest-bdd would run only one)
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -41,13 +41,14 @@ class Result:
 
 
 def run_scenario(scenario: Scenario, rules: RuleSet, before: Iterable[Text] = (),
-                 root: Path | None = None) -> Result:
+                 root: Path | None = None, rules_dirs: Sequence[Path] = ()) -> Result:
     """Run one scenario; ``before`` are problems found before its steps; ``root`` is the
-    project folder that ``使用规则目录`` names folders in."""
+    project folder that ``使用规则目录`` names folders in; ``rules_dirs`` the folders
+    ``rules`` were read from (a scenario changing a parameter changes a copy)."""
     problems = [*before, *problems_of(scenario, [r.id for r in rules])]
     if problems:
         return Result(scenario, StepFailure(problems[0], hints=problems[1:]))
-    world = World(rules, root)
+    world = World(rules, root, rules_dirs)
     for step in scenario.steps:
         found = find_step(step.kind, step.text)
         if found is None:
@@ -67,7 +68,8 @@ def run_scenario(scenario: Scenario, rules: RuleSet, before: Iterable[Text] = ()
     return Result(scenario)
 
 
-def run_feature(feature: Feature, rules: RuleSet, root: Path | None = None) -> list[Result]:
+def run_feature(feature: Feature, rules: RuleSet, root: Path | None = None,
+                rules_dirs: Sequence[Path] = ()) -> list[Result]:
     """Every scenario of a feature, in file order."""
     duplicates = duplicate_names(feature)
     results = []
@@ -78,5 +80,5 @@ def run_feature(feature: Feature, rules: RuleSet, root: Path | None = None) -> l
             before.append(Text(
                 f"与第 {first} 行的场景同名（pytest 只运行其中一个）：请改名",
                 f"same name as the scenario on line {first} (pytest runs only one): rename it"))
-        results.append(run_scenario(scenario, rules, before, root))
+        results.append(run_scenario(scenario, rules, before, root, rules_dirs))
     return results

@@ -71,6 +71,7 @@ PLACEHOLDERS: dict[str, tuple[str, str]] = {
     "new": ("新增数", "new"), "resolved": ("已消除数", "resolved"),
     "persisting": ("仍存在数", "persisting"), "supplier": ("企业编号", "supplier id"),
     "name": ("参数名", "parameter"), "folders": ("规则目录", "rule folders"),
+    "param": ("参数名", "parameter"),
 }
 #: ``{name:d}`` and ``{name:g}`` in a phrase: the text they match and its conversion
 _TYPES: dict[str, tuple[str, Callable[[str], Any]]] = {
@@ -286,13 +287,18 @@ def unknown_step(kind: StepKind, text: str) -> StepFailure:
 class World:
     """What a scenario has built so far; ``rules`` are the rules it is checked with."""
 
-    def __init__(self, rules: RuleSet, root: Path | None = None) -> None:
+    def __init__(self, rules: RuleSet, root: Path | None = None,
+                 rules_dirs: Sequence[Path] = ()) -> None:
         #: the rules of the run, and those the scenario checks with (a subset of them
         #: after 只检查规则)
         self.base_rules = rules
         self.rules = rules
         #: the folder 使用规则目录 names folders in (the project: the repository)
         self.root = root or Path(".")
+        #: the folders the rules were read from (a scenario's parameters change a copy)
+        self.rules_dirs = tuple(rules_dirs)
+        #: (rule id, parameter) -> the parameter's value(s) in this scenario only
+        self.parameters: dict[tuple[str, str], dict[str, Any]] = {}
         self.document: dict[str, Any] = {}
         self.as_of: dt.datetime | None = None
         self.report: Report | None = None
@@ -471,6 +477,7 @@ def given_rules(world: World, folders: str) -> None:
                                f"(quoted, relative to {world.root})"))
     try:
         world.rules = world.base_rules = load_rules(paths)
+        world.rules_dirs = tuple(paths)
     except InputError as exc:
         raise StepFailure(Text("规则文件有问题：", "the rule files were rejected:"),
                           hints=[Text("  " + p.render("zh"), "  " + p.render("en"))
@@ -488,6 +495,88 @@ def given_as_of(world: World, moment: str) -> None:
                           ) from None
 
 
+@step("given", '规则 "{rule}" 的参数 "{param}" 取值为 {value:d}',
+      example='规则 "CMP-04" 的参数 "reply_days" 取值为 7',
+      zh="只在本场景中把规则的一个参数改为另一个值（规则文件不变）",
+      en="another value for one parameter, in this scenario only (the rule files unchanged)")
+def given_parameter(world: World, rule: str, param: str, value: int) -> None:
+    world.parameters[(rule, param)] = {"value": value}
+
+
+@step("given", '规则 "{rule}" 的参数 "{param}" 按日期取值：',
+      '规则 "{rule}" 的参数 "{param}" 按日期取值:',
+      example='规则 "CMP-04" 的参数 "reply_days" 按日期取值：',
+      zh="只在本场景中给参数按日期取值：表格两列 起始日期、取值",
+      en="dated values for one parameter, in this scenario only: columns 起始日期, 取值",
+      table=(("起始日期", "取值"), ("2026-01-01", "10"), ("2026-07-01", "7")))
+def given_dated_parameter(world: World, rule: str, param: str,
+                          datatable: list[list[str]] | None = None) -> None:
+    if not datatable or [h.strip() for h in datatable[0]] != ["起始日期", "取值"] \
+            or len(datatable) < 2:
+        raise StepFailure(Text("下面应有一个表格，列为“起始日期”和“取值”，每行一个取值",
+                               "a table with the columns 起始日期 and 取值 must follow"))
+    values = []
+    for day, value in datatable[1:]:
+        try:
+            values.append({"from": dt.date.fromisoformat(day.strip()), "value": int(value)})
+        except ValueError:
+            raise StepFailure(Text(f"“{day} | {value}”：起始日期写作 2026-07-01，取值为整数",
+                                   f"'{day} | {value}': a date like 2026-07-01 and an integer")
+                              ) from None
+    world.parameters[(rule, param)] = {"values": values}
+
+
+def _rules_with(world: World) -> RuleSet:
+    """The scenario's rules with its parameters: loaded (and validated) from a copy of
+    their folders in which the parameters are changed; the rule files stay as they are."""
+    import shutil
+    import tempfile
+
+    import yaml
+
+    from ..errors import InputError
+    from ..rules.load import bundled_rules_dir, load_rules
+
+    found: set[tuple[str, str]] = set()
+    with tempfile.TemporaryDirectory() as folder:
+        targets = []
+        for n, source in enumerate(world.rules_dirs or (bundled_rules_dir(),)):
+            target = Path(folder) / f"{n}-{source.name}"
+            if source.is_dir():
+                shutil.copytree(source, target)
+            else:  # a single rule file
+                target.mkdir()
+                shutil.copy(source, target)
+            targets.append(target)
+            for path in sorted(target.glob("*.yaml")):
+                doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+                if not isinstance(doc, dict) or "rules" not in doc:
+                    continue  # ruleset.yaml, fields files
+                for rule in doc["rules"]:
+                    for name, param in (rule.get("parameters") or {}).items():
+                        change = world.parameters.get((rule["id"], name))
+                        if change is not None:
+                            param.pop("value", None)
+                            param.pop("values", None)
+                            param.update(change)
+                            found.add((rule["id"], name))
+                path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False),
+                                encoding="utf-8")
+        missing = sorted(set(world.parameters) - found)
+        if missing:
+            shown = "、".join(f"{r} 的 {p}" for r, p in missing)
+            raise StepFailure(Text(f"没有这样的规则参数：{shown}",
+                                   f"no such rule parameter: {missing}"))
+        try:
+            rules = load_rules(targets)
+        except InputError as exc:
+            raise StepFailure(Text("改动参数后的规则被拒绝：", "the changed rules were rejected:"),
+                              hints=[Text("  " + p.render("zh"), "  " + p.render("en"))
+                                     for p in exc.problems]) from None
+    selected = {r.id for r in world.rules}
+    return rules.select([r.id for r in rules if r.id in selected])
+
+
 @step("when", "进行合规检查", example="进行合规检查",
       zh="用规则评估上面的全部记录", en="evaluate every record above with the rules")
 def when_check(world: World) -> None:
@@ -495,6 +584,8 @@ def when_check(world: World) -> None:
     from ..facts.load import load_facts_data
     from ..reports.evaluate import evaluate
 
+    if world.parameters:
+        world.rules = _rules_with(world)
     try:
         facts = load_facts_data(world.document, rules=world.rules)
         world.report = evaluate(world.rules, facts, world.as_of, all_outcomes=True,
@@ -505,6 +596,18 @@ def when_check(world: World) -> None:
     except CalendarError as exc:
         raise StepFailure(Text(f"没有 {exc.year} 年的工作日历（可在 rules/calendar/ 中添加）",
                                str(exc))) from None
+
+
+@step("then", '事实数据有警告："{text}"', example='事实数据有警告："contradict each other"',
+      zh="载入表格时给出的警告（如互相矛盾的字段）包含这段文字",
+      en="a warning given when the tables were loaded contains the text")
+def then_warning(world: World, text: str) -> None:
+    if world.report is None:
+        raise StepFailure(Text("还没有进行检查（缺少“当 进行合规检查”）", "no check was run"))
+    warnings = world.report.facts.warnings
+    if not any(text in w for w in warnings):
+        raise StepFailure(Text(f"警告中没有“{text}”；警告有：{'；'.join(warnings) or '（无）'}",
+                               f"{text!r} not in the warnings {warnings}"))
 
 
 def _problem_text(problem: Any) -> Text:
