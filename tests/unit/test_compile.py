@@ -198,7 +198,9 @@ def test_every_rule_stays_well_within_a_ruleset_chunk() -> None:
 
 def test_dated_values_that_never_change_compile_as_one_value() -> None:
     rule = RULES.get("CMP-04")
+    value = rule.parameters["reply_days"].value  # the rules' own: compared with it below
+    assert isinstance(value, int)
     same = rule.model_copy(update={"parameters": {"reply_days": dated(
-        ("2026-01-01", 10), ("2026-07-01", 10))}})
+        ("2026-01-01", value), ("2026-07-01", value))}})
     plain = compile_rule(rule, RuleContext(rule))
     assert _literals(compile_rule(same, RuleContext(same))) == _literals(plain)
