@@ -21,15 +21,17 @@ value near the end of the largest collection). Then, each as a child process:
 And once per run: ``--help`` and ``python -c "import fuling_compliance"`` (median of
 several runs).
 
-Wall time is ``time.perf_counter`` around starting the child and reaping it. CPU time
-and peak RSS come from the ``rusage`` that ``os.wait4`` returns for the child: it
-covers the child and every descendant it waited for (``--jobs 2`` workers), CPU time
-summed, ``ru_maxrss`` the largest *single* process among them (Linux keeps a maximum,
-not a sum: two workers of 1 GB each show as 1 GB).
+Each child is started by a small launcher process (``LAUNCHER``). Wall time is its
+``time.perf_counter`` around starting the child and reaping it. CPU time and peak RSS
+come from the ``rusage`` that ``os.wait4`` returns for the child: it covers the child
+and every descendant it waited for (``--jobs 2`` workers), CPU time summed,
+``ru_maxrss`` the largest *single* process among them (Linux keeps a maximum, not a
+sum: two workers of 1 GB each show as 1 GB).
 """
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import hashlib
 import itertools
@@ -65,9 +67,10 @@ class Proc:
     wall: float
     cpu: float  # user + system of the child and the descendants it reaped
     peak_mb: float  # largest single process among them
-    exit: int | None  # None: killed after the timeout
+    exit: int | None  # None: killed after the timeout, or could not be started
     stdout: str
     stderr: str
+    timed_out: bool = False
 
 
 def child_env(bytecode_cache: Path | None) -> dict[str, str]:
@@ -85,14 +88,41 @@ def child_env(bytecode_cache: Path | None) -> dict[str, str]:
     return env
 
 
+#: Starts ``argv`` (after the result file's name), waits for it and writes
+#: ``(wall s, CPU s, ru_maxrss KiB, exit code)`` to the result file. Run as
+#: ``python -I -S -c LAUNCHER``: a process of a few MB, so that the measured child's
+#: ``ru_maxrss`` is its own. (Linux carries the high-water mark of the process that
+#: calls exec over into the new program's ``ru_maxrss``: started from this harness
+#: directly, every child would show at least the harness's own peak, e.g. the fact set
+#: the in-process part loaded.)
+LAUNCHER = """
+import os, sys, time
+result, argv = sys.argv[1], sys.argv[2:]
+start = time.perf_counter()
+pid = os.posix_spawnp(argv[0], argv, os.environ)
+_, status, ru = os.wait4(pid, 0)
+wall = time.perf_counter() - start
+with open(result, "w") as f:
+    f.write(repr((wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss,
+                  os.waitstatus_to_exitcode(status))))
+"""
+
+
 def run_process(argv: Sequence[str], timeout: float, workdir: Path,
                 env: dict[str, str] | None = None) -> Proc:
-    """Run ``argv`` to the end (or kill its process group after ``timeout`` seconds)."""
+    """Run ``argv`` to the end (or kill its process group after ``timeout`` seconds).
+
+    The child is started by a small launcher process (``LAUNCHER``) that times it and
+    reaps it; its stdin is empty, its stdout and stderr go to files.
+    """
     out_path, err_path = workdir / "stdout.txt", workdir / "stderr.txt"
+    result_path = workdir / "result.txt"
+    result_path.unlink(missing_ok=True)
     killed: list[bool] = []
     with out_path.open("wb") as out, err_path.open("wb") as err:
         start = time.perf_counter()
-        proc = subprocess.Popen(list(argv), stdout=out, stderr=err, stdin=subprocess.DEVNULL,
+        proc = subprocess.Popen([sys.executable, "-I", "-S", "-c", LAUNCHER, str(result_path),
+                                 *argv], stdout=out, stderr=err, stdin=subprocess.DEVNULL,
                                 start_new_session=True, env=env)
 
         def kill() -> None:
@@ -103,16 +133,19 @@ def run_process(argv: Sequence[str], timeout: float, workdir: Path,
         timer = threading.Timer(timeout, kill)
         timer.start()
         try:
-            _, status, usage = os.wait4(proc.pid, 0)
+            proc.wait()
         finally:
             timer.cancel()
         wall = time.perf_counter() - start
-    code = os.waitstatus_to_exitcode(status)
-    proc.returncode = code  # reaped here: Popen must not wait for it again
-    return Proc(wall=wall, cpu=usage.ru_utime + usage.ru_stime,
-                peak_mb=usage.ru_maxrss / 1024, exit=None if killed else code,
-                stdout=out_path.read_text(encoding="utf-8", errors="replace"),
-                stderr=err_path.read_text(encoding="utf-8", errors="replace"))
+    stdout = out_path.read_text(encoding="utf-8", errors="replace")
+    stderr = err_path.read_text(encoding="utf-8", errors="replace")
+    if killed or not result_path.exists():
+        why = "" if killed else f"launcher failed (exit {proc.returncode}): {tail(stderr)}"
+        return Proc(wall=wall, cpu=float("nan"), peak_mb=float("nan"), exit=None,
+                    stdout=stdout, stderr=stderr + why, timed_out=bool(killed))
+    wall, cpu, maxrss_kb, code = ast.literal_eval(result_path.read_text())
+    return Proc(wall=wall, cpu=cpu, peak_mb=maxrss_kb / 1024, exit=code, stdout=stdout,
+                stderr=stderr)
 
 
 def cli_command(python: str, workdir: Path, timeout: float = 120,
@@ -180,6 +213,7 @@ class Measurement:
     peak_mb: float = 0.0
     exits: list[int | None] = field(default_factory=list)
     loads: list[float] = field(default_factory=list)  # 1-minute load average after each run
+    timed_out: bool = False
     timings: dict[str, float] | None = None
     located: bool | None = None  # rejected: the message names file:line:column
     report_records: int | None = None  # check: records the report states
@@ -212,7 +246,8 @@ class Measurement:
     def status(self) -> str:
         if self.ok:
             return str(self.exits[0])
-        codes = ",".join("timeout" if c is None else str(c) for c in self.exits)
+        codes = ",".join(str(c) if c is not None else "timeout" if self.timed_out
+                         else "not started" for c in self.exits)
         why = f" (expected {self.expected_exit})"
         if self.kind == "rejected" and self.exits and all(c == 2 for c in self.exits):
             why = " (no file:line:column in the message)"
@@ -238,6 +273,7 @@ def measure(m: Measurement, argv: Sequence[str], repeat: int, timeout: float,
         m.cpus.append(p.cpu)
         m.peak_mb = max(m.peak_mb, p.peak_mb)
         m.exits.append(p.exit)
+        m.timed_out |= p.timed_out
         m.loads.append(os.getloadavg()[0])
         m.timings = parse_timings(p.stderr) or m.timings
         if located is not None:

@@ -144,3 +144,14 @@ def test_process_measurement_reports_exit_code_and_failure(tmp_path: Path) -> No
                           "file=sys.stderr); sys.exit(2)"], 1, 60, tmp_path,
                       located=Path("f.json"))
     assert m.ok and m.located
+
+
+def test_child_peak_rss_is_not_the_harness_peak(tmp_path: Path) -> None:
+    """Linux carries the exec caller's high-water mark into the new program's ru_maxrss:
+    the harness's own memory must not show up as the child's peak."""
+    ballast = bytearray(300 * 2**20)
+    ballast[::4096] = b"\1" * len(range(0, len(ballast), 4096))  # resident, not just mapped
+    p = cli_bench.run_process([sys.executable, "-c", "pass"], 60, tmp_path)
+    assert p.exit == 0
+    assert 1 < p.peak_mb < 150, p.peak_mb
+    del ballast
