@@ -420,6 +420,13 @@ def _ratio(a: float | None, b: float | None) -> str:
     return f"{a / b:.2f}"
 
 
+def _both(a: Measurement | None, b: Measurement | None, digits: int = 2) -> str:
+    """``a / b`` as "wall (CPU)", ``—`` unless both measurements succeeded."""
+    if a is None or b is None or not a.ok or not b.ok:
+        return "—"
+    return f"{_ratio(a.wall, b.wall)} ({_ratio(a.cpu, b.cpu)})"
+
+
 def _per_10x(time_ratio: float, records_ratio: float) -> float:
     """Time growth per 10× records if time grows as a power of the records."""
     return float(time_ratio ** (1 / math.log10(records_ratio)))
@@ -459,7 +466,7 @@ def check_table(results: list[SizeCLI]) -> str:
 
 def load_table(results: list[SizeCLI]) -> str:
     lines = ["| distribution | records | format | file MB | load only s | load only peak MB "
-             "| rejected s | rejected exit | rejected / load only "
+             "| rejected s | rejected exit | rejected / load only, wall (CPU) "
              "| rejected / (parse+validate) |",
              "|---|---:|---|---:|---:|---:|---:|---|---:|---:|"]
     for r in results:
@@ -473,8 +480,8 @@ def load_table(results: list[SizeCLI]) -> str:
                 f"{'' if load is None or load.ok else ' ' + load.status()} "
                 f"| {_s(load.peak_mb if load else None, 0)} | {_s(bad.wall if bad else None)} "
                 f"| {bad.status() if bad else '—'} "
-                f"| {_ratio(bad.wall if bad else None, load.wall if load else None)} "
-                f"| {_ratio(bad.wall if bad else None, basis)} |")
+                f"| {_both(bad, load)} "
+                f"| {_ratio(bad.wall if bad and bad.ok else None, basis)} |")
     return "\n".join(lines)
 
 
@@ -485,13 +492,12 @@ def ratio_table(results: list[SizeCLI], formats: Sequence[str], jobs: Sequence[i
     base = jobs[0]
     cols += [(f"jobs {j} / jobs {base}, {f.upper()}", (f, j), (f, base))
              for f in formats for j in jobs[1:]]
-    lines = ["| distribution | records | " + " | ".join(c[0] for c in cols)
+    lines = ["| distribution | records | " + " | ".join(f"{c[0]}, wall (CPU)" for c in cols)
              + " | same report |", "|---|---:|" + "---:|" * len(cols) + "---|"]
     for r in results:
         cells = []
         for _, (fa, ja), (fb, jb) in cols:
-            a, b = r.get("check", fa, ja), r.get("check", fb, jb)
-            cells.append(_ratio(a.wall if a and a.ok else None, b.wall if b and b.ok else None))
+            cells.append(_both(r.get("check", fa, ja), r.get("check", fb, jb)))
         same = {True: "yes", False: "NO", None: "—"}[r.same_report()]
         lines.append(f"| {r.distribution} | {r.records:,} | " + " | ".join(cells)
                      + f" | {same} |")
@@ -504,7 +510,7 @@ def growth_table(results: list[SizeCLI], formats: Sequence[str], jobs: Sequence[
     series += [(f"load only {f.upper()}", "load", f, 0) for f in formats]
     series += [(f"rejected {f.upper()}", "rejected", f, 0) for f in formats]
     lines = ["| distribution | records | records × | "
-             + " | ".join(f"{s[0]} × (per 10×)" for s in series) + " |",
+             + " | ".join(f"{s[0]}" for s in series) + " |",
              "|---|---|---:|" + "---:|" * len(series)]
     by_dist: dict[str, list[SizeCLI]] = {}
     for r in results:
@@ -516,9 +522,9 @@ def growth_table(results: list[SizeCLI], formats: Sequence[str], jobs: Sequence[
             cells = []
             for _, kind, fmt, j in series:
                 ma, mb = a.get(kind, fmt, j), b.get(kind, fmt, j)
-                if ma and mb and ma.ok and mb.ok:
-                    t = mb.wall / ma.wall
-                    cells.append(f"{t:.1f} ({_per_10x(t, k):.1f})" if k > 1 else f"{t:.1f}")
+                if ma and mb and ma.ok and mb.ok and k > 1:
+                    cells.append(f"{_per_10x(mb.wall / ma.wall, k):.1f} "
+                                 f"({_per_10x(mb.cpu / ma.cpu, k):.1f})")
                 else:
                     cells.append("—")
             lines.append(f"| {dist} | {a.records:,} → {b.records:,} | {k:.1f} | "

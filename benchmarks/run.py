@@ -55,6 +55,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import dataclasses
 import datetime as dt
 import gc
 import itertools
@@ -544,8 +545,9 @@ def in_process_json(r: SizeResult) -> dict[str, Any]:
 def against_in_process(cli: list[cli_bench.SizeCLI], inproc: list[SizeResult],
                        jobs: int) -> str:
     """The CLI's whole process against the in-process times of the same data."""
-    lines = [f"| distribution | records | CLI check JSON jobs {jobs} s | (1) evaluate s "
-             "| (2) raw durable_rules s | (3) oracle s | CLI / (1) | CLI / (2) | CLI / (3) |",
+    lines = [f"| distribution | records | CLI check JSON jobs {jobs} s wall (CPU) "
+             "| (1) evaluate s | (2) raw durable_rules s | (3) oracle s "
+             "| CLI / (1) wall (CPU) | CLI / (2) | CLI / (3) |",
              "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for c in cli:
         r = next((r for r in inproc if (r.distribution, r.records)
@@ -553,11 +555,111 @@ def against_in_process(cli: list[cli_bench.SizeCLI], inproc: list[SizeResult],
         m = c.get("check", "json", jobs)
         if r is None or m is None or not m.ok:
             continue
-        times = [seconds_of(k, r.measures[k]) if k in r.measures else None for k in MEASURES]
-        cells = [cli_bench._s(t) for t in times] + [cli_bench._ratio(m.wall, t) for t in times]
-        lines.append(f"| {c.distribution} | {c.records:,} | {m.wall:.2f} | "
+        cells = [cli_bench._s(seconds_of(k, r.measures[k])) if k in r.measures else "—"
+                 for k in MEASURES]
+        cells += [f"{cli_bench._ratio(m.wall, seconds_of(k, r.measures[k]))} "
+                  f"({cli_bench._ratio(m.cpu, cpu_of(k, r.measures[k]))})"
+                  if k in r.measures else "—" for k in MEASURES]
+        lines.append(f"| {c.distribution} | {c.records:,} | {m.wall:.2f} ({m.cpu:.2f}) | "
                      + " | ".join(cells) + " |")
     return "\n".join(lines) if len(lines) > 2 else ""
+
+
+@dataclass
+class Results:
+    """Everything one run measured: enough to print its tables again (``--tables-from``)."""
+
+    env: dict[str, Any]
+    args: dict[str, Any]
+    command: list[str] | None = None  # the CLI, when the CLI part ran
+    timings: bool = False
+    startup: list[cli_bench.Measurement] = field(default_factory=list)
+    cli: list[cli_bench.SizeCLI] = field(default_factory=list)
+    inproc: list[SizeResult] = field(default_factory=list)
+    inproc_errors: list[str] = field(default_factory=list)
+
+    @property
+    def formats(self) -> tuple[str, ...]:
+        return ("json", "yaml") if self.args.get("yaml", True) else ("json",)
+
+    @property
+    def jobs(self) -> tuple[int, ...]:
+        return tuple(int(j) for j in _list(str(self.args.get("jobs_list", "1"))))
+
+    def failed(self) -> bool:
+        return (any(not m.ok for r in self.cli for m in r.runs)
+                or any(not m.ok for m in self.startup)
+                or any(r.same_report() is False for r in self.cli)
+                or bool(self.inproc_errors) or any(r.check for r in self.inproc))
+
+    def tables(self) -> str:
+        env = self.env
+        out = [f"Measured {env['date']}; nproc {env['nproc']}, {env['cpu']}, Python "
+               f"{env['python']}; load average at the start {env['load_average'][0]:.2f}; "
+               f"seed {self.args.get('seed')}."]
+        if self.command is not None:
+            cli, formats, jobs = self.cli, self.formats, self.jobs
+            loads = [x for r in cli for m in r.runs for x in m.loads]
+            cache = "; children with a bytecode cache" if self.args.get("bytecode_cache") else ""
+            out.append(f"\nCLI: `{shlex.join(self.command)}`"
+                       f"{', with --timings' if self.timings else ' (check has no --timings)'}"
+                       f"{cache}"
+                       + (f"; load average after each CLI run {min(loads):.1f}–{max(loads):.1f}"
+                          if loads else "") + ".")
+            sizes = {r.records for r in cli}
+            sections = [
+                ("CLI: check FILE --format json --output OUT", cli_bench.check_table(cli)),
+                ("CLI: load only, and the rejected variant", cli_bench.load_table(cli)),
+                ("CLI: ratios in the same run", cli_bench.ratio_table(cli, formats, jobs)),
+                ("CLI: growth per 10× records, wall (CPU): time × at the next size, as a power "
+                 "of the records ×",
+                 cli_bench.growth_table(cli, formats, jobs) if len(sizes) > 1 else ""),
+                ("CLI: startup", cli_bench.startup_table(self.startup)),
+                ("CLI against the in-process measurements",
+                 against_in_process(cli, self.inproc, jobs[0])),
+                ("Targets", cli_bench.targets_table(cli, jobs))]
+            out += [f"\n### {title}\n\n{text}" for title, text in sections if text]
+            if cli:
+                out.append(f"\nThe rejected variant's bad value: {cli_bench.rejected_note(cli)}.")
+        for dist in dict.fromkeys(r.distribution for r in self.inproc):
+            results = [r for r in self.inproc if r.distribution == dist]
+            out.append(f"\n### In process: distribution {dist}\n\n{table(results)}")
+        if self.inproc_errors:
+            out.append("\nIn-process measurements failed: " + "; ".join(self.inproc_errors))
+        return "\n".join(out)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "environment": self.env, "args": self.args,
+            "cli": None if self.command is None else {
+                "command": self.command, "timings": self.timings,
+                "startup": [m.as_json() for m in self.startup],
+                "sizes": [r.as_json() for r in self.cli]},
+            "in_process": [in_process_json(r) for r in self.inproc],
+            "in_process_errors": self.inproc_errors,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Results:
+        def measurement(d: dict[str, Any]) -> cli_bench.Measurement:
+            names = {f.name for f in dataclasses.fields(cli_bench.Measurement)}
+            return cli_bench.Measurement(**{k: v for k, v in d.items() if k in names})
+
+        cli = data.get("cli") or {}
+        sizes = [cli_bench.SizeCLI(
+            s["distribution"], s["records"], s["generate_s"], s["write_s"], s["file_mb"],
+            tuple(s["rejected_at"]), [measurement(m) for m in s["runs"]])  # type: ignore[arg-type]
+            for s in cli.get("sizes", [])]
+        known = {"seconds", "cpu_s", "wall_s", "process_cpu_s", "peak_mb", "base_mb"}
+        inproc = [SizeResult(
+            r.get("distribution", "many"), r["records"], r["generate_s"], r["load_s"],
+            {k: Measure(m["wall_s"], m["process_cpu_s"], m["peak_mb"], m["base_mb"],
+                        {x: v for x, v in m.items() if x not in known})
+             for k, m in r["measures"].items()}, r["check"], r["outcomes"])
+            for r in data.get("in_process", [])]
+        return cls(data["environment"], data["args"], cli.get("command"),
+                   bool(cli.get("timings")), [measurement(m) for m in cli.get("startup", [])],
+                   sizes, inproc, list(data.get("in_process_errors", [])))
 
 
 def _list(text: str) -> list[str]:
@@ -601,7 +703,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", type=int, metavar="N",
                         help="profile evaluate on N records instead of benchmarking")
     parser.add_argument("--top", type=int, default=20, help="functions listed by --profile")
+    parser.add_argument("--tables-from", metavar="JSON",
+                        help="print the tables of an earlier --json file instead of measuring")
     args = parser.parse_args(argv)
+    if args.tables_from:
+        earlier = Results.from_json(json.loads(Path(args.tables_from).read_text()))
+        print(earlier.tables())
+        return 1 if earlier.failed() else 0
     sizes = [int(s.replace("_", "")) for s in _list(args.sizes)]
     distributions = _list(args.distributions)
     unknown = [d for d in distributions if d not in generate.DISTRIBUTIONS]
@@ -627,11 +735,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"fuling-compliance benchmark: {', '.join(wanted)}; sizes {sizes}, distributions "
           f"{distributions}, seed {args.seed}; nproc {env['nproc']}, {env['cpu']}, "
           f"Python {env['python']}, load {env['load_average'][0]:.1f}", file=sys.stderr)
-    failed = False
-    cli: list[cli_bench.SizeCLI] = []
-    startup: list[cli_bench.Measurement] = []
-    inproc: list[SizeResult] = []
-    inproc_errors: list[str] = []
+    results = Results(env, {k: v for k, v in vars(args).items() if k != "tables_from"})
     settings: cli_bench.Settings | None = None
     with tempfile.TemporaryDirectory(prefix="fuling-bench-", dir=args.workdir) as tmp:
         workdir = Path(tmp)
@@ -641,13 +745,14 @@ def main(argv: list[str] | None = None) -> int:
             settings = cli_bench.Settings(
                 cli=command, python=args.python,
                 timings=cli_bench.has_timings(command, workdir, env=child_env),
-                formats=("json", "yaml") if args.yaml else ("json",), jobs=jobs,
+                formats=results.formats, jobs=jobs,
                 repeat=max(1, args.repeat), timeout=args.timeout, rejected_in=args.rejected_in,
                 env=child_env)
+            results.command, results.timings = command, settings.timings
             print(f"  CLI: {shlex.join(command)}"
                   f"{' (with --timings)' if settings.timings else ' (no --timings)'}"
                   f"{', bytecode cache' if args.bytecode_cache else ''}", file=sys.stderr)
-            startup = cli_bench.startup(settings, max(1, args.startup_runs), workdir)
+            results.startup = cli_bench.startup(settings, max(1, args.startup_runs), workdir)
         rules = None
         if only:
             rules = load_rules()
@@ -657,60 +762,23 @@ def main(argv: list[str] | None = None) -> int:
         for dist in distributions:
             for n in sizes:
                 if settings is not None:
-                    cli.append(cli_bench.bench_size(dist, n, args.seed, settings, workdir))
+                    results.cli.append(cli_bench.bench_size(dist, n, args.seed, settings,
+                                                            workdir))
                 if rules is not None:
                     try:
-                        inproc.append(bench_size(n, args.seed, rules, args.loader, only,
-                                                 isolate, ids, dist))
+                        results.inproc.append(bench_size(n, args.seed, rules, args.loader, only,
+                                                         isolate, ids, dist))
                     except Exception as exc:  # the internals changed under the harness
-                        inproc_errors.append(f"{dist} {n:,}: {type(exc).__name__}: {exc}")
+                        results.inproc_errors.append(
+                            f"{dist} {n:,}: {type(exc).__name__}: {exc}")
                         print(f"  in-process {dist} {n:,} failed: {exc!r}", file=sys.stderr)
                 gc.collect()
-    print(f"Measured {env['date']}; nproc {env['nproc']}, {env['cpu']}, Python {env['python']}; "
-          f"load average at the start {env['load_average'][0]:.2f}; seed {args.seed}.")
-    if settings is not None:
-        formats, jl = settings.formats, settings.jobs
-        print(f"\nCLI: `{shlex.join(settings.cli)}`"
-              f"{', with --timings' if settings.timings else ' (check has no --timings)'}"
-              f"{'; children with a bytecode cache' if args.bytecode_cache else ''}.")
-        sections = [("CLI: check FILE --format json --output OUT", cli_bench.check_table(cli)),
-                    ("CLI: load only, and the rejected variant",
-                     cli_bench.load_table(cli)),
-                    ("CLI: ratios in the same run", cli_bench.ratio_table(cli, formats, jl)),
-                    ("CLI: growth per size step (time ×, in brackets per 10× records)",
-                     cli_bench.growth_table(cli, formats, jl) if len(sizes) > 1 else ""),
-                    ("CLI: startup", cli_bench.startup_table(startup)),
-                    ("CLI against the in-process measurements",
-                     against_in_process(cli, inproc, jl[0])),
-                    ("Targets", cli_bench.targets_table(cli, jl))]
-        for title, text in sections:
-            if text:
-                print(f"\n### {title}\n\n{text}")
-        if cli:
-            print(f"\nThe rejected variant's bad value: {cli_bench.rejected_note(cli)}.")
-        failed |= any(not m.ok for r in cli for m in r.runs) or any(not m.ok for m in startup)
-        failed |= any(r.same_report() is False for r in cli)
-    for dist in distributions:
-        results = [r for r in inproc if r.distribution == dist]
-        if results:
-            print(f"\n### In process: distribution {dist}\n\n{table(results)}")
-    if inproc_errors or (set(wanted) & set(MEASURES) and INTERNALS_ERROR):
-        print("\nIn-process measurements failed: "
-              + "; ".join(inproc_errors or [str(INTERNALS_ERROR)]))
-        failed = True
-    failed |= any(r.check for r in inproc)
+    if set(wanted) & set(MEASURES) and INTERNALS_ERROR:
+        results.inproc_errors.append(INTERNALS_ERROR)
+    print(results.tables())
     if args.json:
-        Path(args.json).write_text(json.dumps({
-            "environment": env, "args": vars(args),
-            "cli": None if settings is None else {
-                "command": settings.cli, "timings": settings.timings,
-                "startup": [m.as_json() for m in startup],
-                "sizes": [r.as_json() for r in cli]},
-            "in_process": [in_process_json(r) for r in inproc],
-            "in_process_errors": inproc_errors or (
-                [INTERNALS_ERROR] if INTERNALS_ERROR and set(wanted) & set(MEASURES) else []),
-        }, indent=1, ensure_ascii=False))
-    return 1 if failed else 0
+        Path(args.json).write_text(json.dumps(results.as_json(), indent=1, ensure_ascii=False))
+    return 1 if results.failed() else 0
 
 
 if __name__ == "__main__":
