@@ -427,6 +427,10 @@ def _both(a: Measurement | None, b: Measurement | None, digits: int = 2) -> str:
     return f"{_ratio(a.wall, b.wall)} ({_ratio(a.cpu, b.cpu)})"
 
 
+def _wall_cpu(m: Measurement | None) -> str:
+    return "—" if m is None else f"{_s(m.wall)} ({_s(m.cpu)})"
+
+
 def _per_10x(time_ratio: float, records_ratio: float) -> float:
     """Time growth per 10× records if time grows as a power of the records."""
     return float(time_ratio ** (1 / math.log10(records_ratio)))
@@ -465,9 +469,9 @@ def check_table(results: list[SizeCLI]) -> str:
 
 
 def load_table(results: list[SizeCLI]) -> str:
-    lines = ["| distribution | records | format | file MB | load only s | load only peak MB "
-             "| rejected s | rejected exit | rejected / load only, wall (CPU) "
-             "| rejected / (parse+validate) |",
+    lines = ["| distribution | records | format | file MB | load only s wall (CPU) "
+             "| load only peak MB | rejected s wall (CPU) | rejected exit "
+             "| rejected / load only, wall (CPU) | rejected / (parse+validate) |",
              "|---|---:|---|---:|---:|---:|---:|---|---:|---:|"]
     for r in results:
         for fmt in r.file_mb:
@@ -476,9 +480,9 @@ def load_table(results: list[SizeCLI]) -> str:
             basis = check.load_basis() if check else None
             lines.append(
                 f"| {r.distribution} | {r.records:,} | {fmt} | {r.file_mb[fmt]:,.1f} "
-                f"| {_s(load.wall if load else None)}"
+                f"| {_wall_cpu(load)}"
                 f"{'' if load is None or load.ok else ' ' + load.status()} "
-                f"| {_s(load.peak_mb if load else None, 0)} | {_s(bad.wall if bad else None)} "
+                f"| {_s(load.peak_mb if load else None, 0)} | {_wall_cpu(bad)} "
                 f"| {bad.status() if bad else '—'} "
                 f"| {_both(bad, load)} "
                 f"| {_ratio(bad.wall if bad and bad.ok else None, basis)} |")
