@@ -3,9 +3,22 @@
 ``generate(n, seed)`` returns one fact document of exactly ``n`` records (the
 commission counts as one) as plain Python data, ready for
 ``fuling_compliance.load_facts_data(doc)``; ``write(doc, path)`` saves it as JSON or
-YAML. From the command line::
+YAML; ``rejected(doc)`` is the same document with one invalid value near the end of
+its largest collection (a loader must reject it). From the command line::
 
     python benchmarks/generate.py --size 10000 --seed 1 -o /tmp/facts-10k.json
+    python benchmarks/generate.py --size 10000 --distribution two -o /tmp/two-10k.yaml
+
+``distribution`` says how the records spread over suppliers:
+
+* ``many`` (the default, the original generator): a few suppliers, growing slowly with
+  the data (3 at 10k, 8 at 100k, 25 at 1M);
+* ``two``: exactly two suppliers, ``S01`` (electricity) and ``S02`` (gas), as in
+  Fuling: every record sits under one of them; areas, outlets and staff grow with
+  ``n`` exactly as for ``many``;
+* ``one``: a single supplier ``S01`` with very many areas (2 % of ``n``), outlets
+  (2.5 per area, so few outlet days each) and staff (3 % of ``n``, so few checks
+  each): small per-area and per-staff groups under one huge supplier.
 
 The shape follows a district year, not a uniform mix: most records are outlet days
 (one per outlet per working day), home-visit appointments, staff checks, applications
@@ -65,6 +78,11 @@ SHARES: dict[str, float] = {
     "staff": 0.015,
     "surveys": 0.001,
 }
+#: ``distribution="one"``: reference data as shares of ``n`` (areas; staff replaces
+#: SHARES["staff"]); outlets are OUTLETS_PER_AREA per area
+ONE_AREAS = 0.02
+ONE_STAFF = 0.03
+DISTRIBUTIONS = ("many", "two", "one")
 #: share of appointments that were changed or cancelled at least once
 CHANGED_APPOINTMENTS = 0.18
 #: outlet days per outlet, as a share of the working days up to as_of (some outlets
@@ -84,6 +102,8 @@ DISCLOSURE_ITEMS = (
     "complaint_rules", "accountability_rules", "outlet_hours", "service_phone",
     "supervision_phone",
 )
+#: ``two``/``one``: items the first supplier never disclosed (one of DIS-01, -04, -05 each)
+UNDISCLOSED = ("policies_laws", "service_rules", "outlet_hours")
 HOTLINE_ACCEPTS = ("enquiry", "help", "complaint")
 ONE_STOP = ("scope", "procedures", "time_limits", "commitments", "complaint_phone")
 SYSTEMS = ("first_inquiry", "time_limited", "proxy", "personalised")
@@ -96,8 +116,18 @@ CHANNELS = ("oral", "phone", "written", "other")
 CATEGORIES = ("supply_quality", "billing", "counter_service", "complaint_handling", "other")
 
 
-def supplier_count(n: int) -> int:
-    """A few suppliers, growing slowly with the data (3 at 10k, 8 at 100k, 25 at 1M)."""
+def supplier_count(n: int, distribution: str = "many") -> int:
+    """Suppliers of a fact set of ``n`` records.
+
+    ``many``: a few, growing slowly with the data (3 at 10k, 8 at 100k, 25 at 1M);
+    ``two``: 2; ``one``: 1.
+    """
+    if distribution == "two":
+        return 2
+    if distribution == "one":
+        return 1
+    if distribution != "many":
+        raise ValueError(f"unknown distribution {distribution!r}: one of {DISTRIBUTIONS}")
     return max(3, round(math.sqrt(n) / 40))
 
 
@@ -107,9 +137,13 @@ class _Gen:
     def __init__(self, n: int, seed: int, as_of: dt.datetime, violation_rate: float,
                  unknown_rate: float, empty_lists: bool, join_unknowns: bool,
                  calendar: WorkingCalendar, limits: dict[str, float],
-                 readings: bool = True) -> None:
+                 readings: bool = True, distribution: str = "many") -> None:
         self.n = n
         self.limits = limits
+        self.distribution = distribution
+        self.shares = dict(SHARES)
+        if distribution == "one":
+            self.shares["staff"] = ONE_STAFF
         self.rng = random.Random(seed)
         self.as_of = as_of
         self.as_of_ts = int(as_of.timestamp())
@@ -149,6 +183,14 @@ class _Gen:
             return False
         self.seen.add(kind)
         return True
+
+    def few(self, kind: str) -> str | None:
+        """``kind`` with one or two suppliers (their violations are forced), else None.
+
+        With ``many`` suppliers the per-supplier violations occur by chance, as they
+        always did (its output stays the same for the same seed).
+        """
+        return None if self.distribution == "many" else kind
 
     def maybe(self, value: Any, p_unknown: float | None = None) -> Any:
         return None if self.rng.random() < (self.ur if p_unknown is None else p_unknown) else value
@@ -199,7 +241,7 @@ class _Gen:
         return self.rng.randrange(0, limit + 1), False
 
     def share(self, name: str) -> int:
-        return round(self.n * SHARES[name])
+        return round(self.n * self.shares[name])
 
     def split(self, total: int, owners: list[str]) -> list[str]:
         """``total`` owners drawn with unequal weights (bigger and smaller suppliers)."""
@@ -208,9 +250,9 @@ class _Gen:
 
     # ------------------------------------------------------------------ collections
     def run(self) -> Doc:
-        n_sup = supplier_count(self.n)
+        n_sup = supplier_count(self.n, self.distribution)
         suppliers = [f"S{i + 1:02d}" for i in range(n_sup)]
-        counts = {name: self.share(name) for name in SHARES}
+        counts = {name: self.share(name) for name in self.shares}
         counts["appointment_changes"] = round(counts["appointments"] * CHANGED_APPOINTMENTS
                                               * 1.15)
         counts["staff"] = max(counts["staff"], 4 * n_sup)
@@ -219,8 +261,12 @@ class _Gen:
                  + n_sup * SERVICES_PER_SUPPLIER + n_sup * ASSESSMENTS_PER_SUPPLIER)
         remaining = self.n - fixed - sum(counts.values())
         # outlet days take the rest, with their outlets and areas
-        n_outlets = max(n_sup, math.ceil(remaining / (len(self.workdays) * DAYS_SHARE)))
-        n_areas = max(n_sup, math.ceil(n_outlets / OUTLETS_PER_AREA))
+        if self.distribution == "one":  # very many areas and outlets, few days each
+            n_areas = max(1, round(self.n * ONE_AREAS))
+            n_outlets = math.ceil(n_areas * OUTLETS_PER_AREA)
+        else:
+            n_outlets = max(n_sup, math.ceil(remaining / (len(self.workdays) * DAYS_SHARE)))
+            n_areas = max(n_sup, math.ceil(n_outlets / OUTLETS_PER_AREA))
         if remaining - n_outlets - n_areas < 0:
             raise ValueError(f"n={self.n} is too small for {n_sup} suppliers' reference data")
 
@@ -289,9 +335,15 @@ class _Gen:
             "supervision_phone": SUPERVISION_PHONE,
         }
 
-    def items(self, universe: tuple[str, ...]) -> list[str] | None:
-        """A supplier's list: usually complete, sometimes lacking one, rarely unknown."""
+    def items(self, universe: tuple[str, ...], kind: str | None = None) -> list[str] | None:
+        """A supplier's list: usually complete, sometimes lacking one, rarely unknown.
+
+        With ``kind``, the first list of that kind lacks one item (a violation that
+        must occur even with one or two suppliers).
+        """
         r = self.rng.random()
+        if kind is not None and self.first(kind):
+            r = 0.3  # lacking one item
         if r < 0.08:
             return None
         if r < 0.12 and self.empty_lists:
@@ -313,12 +365,16 @@ class _Gen:
             out.append({
                 "id": sid,
                 "name": f"涪陵供能企业{i + 1}",
-                "utility": ("electricity", "gas", "both")[i % 3],
+                # one supplier serves the whole district: both utilities
+                "utility": "both" if len(ids) == 1 else ("electricity", "gas", "both")[i % 3],
                 "hotline": hotline,
-                "hotline_published": self.flag(p_false=0.1, p_unknown=0.08),
-                "hotline_accepts": self.items(HOTLINE_ACCEPTS),
-                "one_stop_info": self.items(ONE_STOP),
-                "service_systems": self.items(SYSTEMS),
+                # with one or two suppliers, the last one's hotline is not published
+                "hotline_published": self.flag(
+                    p_false=0.1, p_unknown=0.08,
+                    kind=self.few("HOT-01") if i == len(ids) - 1 else None),
+                "hotline_accepts": self.items(HOTLINE_ACCEPTS, self.few("HOT-02")),
+                "one_stop_info": self.items(ONE_STOP, self.few("HOT-03")),
+                "service_systems": self.items(SYSTEMS, self.few("SYS-01")),
             })
         self.doc["suppliers"] = out
 
@@ -549,6 +605,9 @@ class _Gen:
     def disclosures(self, suppliers: list[str]) -> None:
         out: list[dict[str, Any]] = []
         for sid in suppliers:
+            # with one or two suppliers, the first one never disclosed one item of each
+            # of DIS-01, DIS-04, DIS-05
+            gaps = UNDISCLOSED if self.few("DIS-01") and self.first("DIS-01") else ()
             for item in (*DISCLOSURE_ITEMS, "other"):
                 published = self.flag(p_false=0.06, p_unknown=0.04)
                 value = None
@@ -565,7 +624,7 @@ class _Gen:
                           .date().isoformat() if published else None,
                           "channel": self.rng.choice(("网站", "营业厅公告栏", "微信公众号")),
                           "value": value}
-                if self.rng.random() < 0.04:
+                if self.rng.random() < 0.04 or item in gaps:
                     continue  # never disclosed at all
                 out.append(record)
             if self.rng.random() < 0.3:  # a second channel for the supervision number
@@ -820,8 +879,12 @@ def generate(
     readings: bool = True,
     calendar: WorkingCalendar | None = None,
     rules: RuleSet | None = None,
+    distribution: str = "many",
 ) -> Doc:
     """A fact document of exactly ``n`` records (``n`` >= about 400), deterministic in ``seed``.
+
+    ``distribution`` (``many``, ``two``, ``one``: see the module docstring) says how
+    the records spread over suppliers; ``many`` is the original generator, unchanged.
 
     ``empty_lists`` lets a few supplier lists (``hotline_accepts`` ...) be empty;
     ``join_unknowns`` leaves out a few fields that rules read through a join or an
@@ -834,8 +897,11 @@ def generate(
     (deadlines, grace periods, thresholds) the data is placed around (default: the
     bundled rules).
     """
+    if distribution not in DISTRIBUTIONS:
+        raise ValueError(f"unknown distribution {distribution!r}: one of {DISTRIBUTIONS}")
     gen = _Gen(n, seed, as_of, violation_rate, unknown_rate, empty_lists, join_unknowns,
-               calendar or _calendar(), limits(rules or _bundled_rules()), readings)
+               calendar or _calendar(), limits(rules or _bundled_rules()), readings,
+               distribution)
     doc = gen.run()
     total = count(doc)
     if total != n:  # pragma: no cover - a bug in the arithmetic above
@@ -849,16 +915,92 @@ def count(doc: Doc) -> int:
                if k not in ("format", "as_of") and v is not None)
 
 
-def write(doc: Doc, path: str | Path) -> None:
-    """Save as JSON (``.json``) or YAML (anything else)."""
+def write(doc: Doc, path: str | Path, *, indent: int | None = None) -> None:
+    """Save as JSON (``.json``; one line unless ``indent``) or YAML (anything else).
+
+    YAML is the text ``yaml.safe_dump(doc, allow_unicode=True, sort_keys=False)``
+    gives (every string that would read back as another type is quoted), written
+    faster: through libyaml's ``CSafeDumper`` when PyYAML has it, with the cyclic
+    garbage collector paused (PyYAML builds a node per value; with the collector on,
+    dumping 100k records takes twice as long as 10 times 10k), and long collections
+    in slices of ``YAML_SLICE`` records (a block sequence under a key is written
+    without indentation, so the slices concatenate to the same text) so that the
+    nodes of a whole collection are never held at once.
+    """
     path = Path(path)
     if path.suffix == ".json":
-        path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
-    else:
-        import yaml
+        path.write_text(json.dumps(doc, ensure_ascii=False, indent=indent), encoding="utf-8")
+        return
+    import gc
 
-        path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False),
-                        encoding="utf-8")
+    import yaml
+
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+    def dump(data: Any, out: Any) -> None:
+        yaml.dump(data, out, Dumper=dumper, allow_unicode=True, sort_keys=False)
+
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        with path.open("w", encoding="utf-8") as out:
+            for key, value in doc.items():
+                if not isinstance(value, list) or not value:
+                    dump({key: value}, out)
+                    continue
+                out.write(f"{key}:\n")
+                for start in range(0, len(value), YAML_SLICE):
+                    dump(value[start:start + YAML_SLICE], out)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+#: records per ``yaml.dump`` call when ``write`` writes a long collection
+YAML_SLICE = 5_000
+
+
+#: an invalid value for a record of each collection that ``rejected`` can spoil: a time
+#: of day that does not exist, an enum value that does not exist, a non-boolean
+BAD_VALUES: dict[str, tuple[str, Any]] = {
+    "outlet_days": ("opened_at", "25:70"),
+    "appointments": ("status", "finished"),
+    "appointment_changes": ("by", "neighbour"),
+    "staff_checks": ("uniform", "perhaps"),
+    "applications": ("completed_at", "2026-13-01T09:00:00+08:00"),
+    "inquiries": ("within_scope", "perhaps"),
+    "complaints": ("channel", "fax"),
+}
+
+
+def rejection(doc: Doc, collection: str | None = None) -> tuple[str, int, str, Any]:
+    """Where ``rejected`` puts its bad value: (collection, index, field, value).
+
+    The collection is ``collection``, else the largest one that ``BAD_VALUES`` knows
+    (outlet days, or appointments); the record is its last but one.
+    """
+    if collection is None:
+        collection = max((c for c in BAD_VALUES if isinstance(doc.get(c), list)),
+                         key=lambda c: len(doc[c]))
+    if collection not in BAD_VALUES:
+        raise ValueError(f"no bad value known for {collection!r}: one of {sorted(BAD_VALUES)}")
+    records = doc.get(collection)
+    if not isinstance(records, list) or not records:
+        raise ValueError(f"the document has no {collection}")
+    field, value = BAD_VALUES[collection]
+    return collection, max(0, len(records) - 2), field, value
+
+
+def rejected(doc: Doc, collection: str | None = None) -> Doc:
+    """The same document with one invalid value near the end of its largest collection.
+
+    Every other record is unchanged (and shared with ``doc``, which is not modified).
+    A loader must reject the result, naming the file, line and column of the value.
+    """
+    collection, index, field, value = rejection(doc, collection)
+    records = list(doc[collection])
+    records[index] = {**records[index], field: value}
+    return {**doc, collection: records}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -866,13 +1008,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", type=int, default=10_000, help="records in total")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--as-of", default=AS_OF.isoformat())
+    parser.add_argument("--distribution", choices=DISTRIBUTIONS, default="many",
+                        help="many suppliers (default), two (electricity and gas) or one "
+                        "with very many areas, outlets and staff")
+    parser.add_argument("--rejected", action="store_true",
+                        help="spoil one value near the end of the largest collection "
+                        "(the file must be rejected)")
+    parser.add_argument("--indent", type=int, help="indent JSON (default: one line)")
     parser.add_argument("-o", "--output", help="file to write (.json or .yaml); default stdout")
     args = parser.parse_args(argv)
-    doc = generate(args.size, args.seed, as_of=dt.datetime.fromisoformat(args.as_of))
+    doc = generate(args.size, args.seed, as_of=dt.datetime.fromisoformat(args.as_of),
+                   distribution=args.distribution)
+    if args.rejected:
+        doc = rejected(doc)
     if args.output:
-        write(doc, args.output)
+        write(doc, args.output, indent=args.indent)
     else:
-        json.dump(doc, sys.stdout, ensure_ascii=False)
+        json.dump(doc, sys.stdout, ensure_ascii=False, indent=args.indent)
     return 0
 
 
