@@ -25,6 +25,7 @@ gets self-contained tasks of plain data. The outcomes are the same however it is
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import multiprocessing
 import time
 from array import array
@@ -435,14 +436,22 @@ def run(
         raise CalendarError(local_date(as_of).year, f"as_of {as_of.isoformat()}")
     prepared = _prepare(compiled, facts, session_size or SESSION_SIZE)
     outcomes = Outcomes(compiled, facts)
-    if executor is not None:
-        _run_on_executor(executor, prepared, facts, normaliser, gate, outcomes)
-    elif workers > 1 and sum(len(c.shards) for c in prepared) > 1:
-        _run_forked(workers, prepared, facts, normaliser, gate, outcomes)
-    else:
-        for chunk in prepared:
-            pairs, cited = _run_shards(chunk, range(len(chunk.shards)), facts, normaliser, gate)
-            _merge(chunk, pairs, outcomes, cited)
+    # The fact set (a million dicts) is only read from here on: the cyclic collector
+    # need not traverse it again and again while the engine makes short-lived facts, nor
+    # touch (and so copy) its pages in forked workers. Frozen for this call only.
+    gc.freeze()
+    try:
+        if executor is not None:
+            _run_on_executor(executor, prepared, facts, normaliser, gate, outcomes)
+        elif workers > 1 and sum(len(c.shards) for c in prepared) > 1:
+            _run_forked(workers, prepared, facts, normaliser, gate, outcomes)
+        else:
+            for chunk in prepared:
+                pairs, cited = _run_shards(chunk, range(len(chunk.shards)), facts,
+                                           normaliser, gate)
+                _merge(chunk, pairs, outcomes, cited)
+    finally:
+        gc.unfreeze()
     missing = outcomes.missing()
     if missing:
         subject = {c.rule.id: c.rule.subject for c in compiled}
