@@ -3,27 +3,42 @@
 ``generate(n, seed)`` returns one fact document of exactly ``n`` records (the
 commission counts as one) as plain Python data, ready for
 ``fuling_compliance.load_facts_data(doc)``; ``write(doc, path)`` saves it as JSON or
-YAML. From the command line::
+YAML; ``rejected(doc)`` is the same document with one invalid value near the end of
+its largest collection (a loader must reject it). From the command line::
 
     python benchmarks/generate.py --size 10000 --seed 1 -o /tmp/facts-10k.json
+    python benchmarks/generate.py --size 10000 --distribution two -o /tmp/two-10k.yaml
+
+``distribution`` says how the records spread over suppliers:
+
+* ``many`` (the default, the original generator): a few suppliers, growing slowly with
+  the data (3 at 10k, 8 at 100k, 25 at 1M);
+* ``two``: exactly two suppliers, ``S01`` (electricity) and ``S02`` (gas), as in
+  Fuling: every record sits under one of them; areas, outlets and staff grow with
+  ``n`` exactly as for ``many``;
+* ``one``: a single supplier ``S01`` with very many areas (2 % of ``n``), outlets
+  (2.5 per area, so few outlet days each) and staff (3 % of ``n``, so few checks
+  each): small per-area and per-staff groups under one huge supplier.
 
 The shape follows a district year, not a uniform mix: most records are outlet days
 (one per outlet per working day), home-visit appointments, staff checks, applications
 and inquiries; complaints, proxy services and inspections are rarer; suppliers,
 areas, outlets, staff, disclosures, business services, surveys and assessments are
 reference data whose counts grow sub-linearly (suppliers) or with the activity they
-serve (outlets with outlet days, staff with checks). Every kind of violation the 43
+serve (outlets with outlet days, staff with checks). Every kind of violation the
 rules look for occurs at a few percent (``violation_rate``), and boolean or other
 non-event fields are unknown (missing) at about ``unknown_rate``; open cases (an
 unanswered complaint that is or is not yet overdue, a visit in the future ...) arise
 because every event timestamp later than ``as_of`` is left out, as a records system
 extracted at ``as_of`` would show it. Deadlines are sometimes met exactly on their
-boundary (the last allowed minute or working day).
+boundary (the last allowed minute or working day); the limits are the parameters of the
+rules (``rules=``, default the bundled ones), so a changed parameter moves the boundary.
 
 The data always passes the loader's integrity checks: unique ids, references to
 existing records of the same supplier, ``satisfied <= respondents``, completion and
-complaint handling never before submission or receipt, no arrival on a cancelled
-visit, ``closes > opens``. All dates lie in 2026 (the last year the bundled working-day
+complaint handling never before submission or receipt, ``closes > opens``; a few
+records contradict themselves (a cancelled visit with an arrival), which is legal and
+warned about. All dates lie in 2026 (the last year the bundled working-day
 calendar knows).
 """
 
@@ -40,6 +55,7 @@ from typing import Any
 
 from fuling_compliance.calendar import CHONGQING, WorkingCalendar
 from fuling_compliance.facts.model import COLLECTIONS
+from fuling_compliance.rules.load import RuleSet, load_rules
 
 Doc = dict[str, Any]
 
@@ -62,6 +78,11 @@ SHARES: dict[str, float] = {
     "staff": 0.015,
     "surveys": 0.001,
 }
+#: ``distribution="one"``: reference data as shares of ``n`` (areas; staff replaces
+#: SHARES["staff"]); outlets are OUTLETS_PER_AREA per area
+ONE_AREAS = 0.02
+ONE_STAFF = 0.03
+DISTRIBUTIONS = ("many", "two", "one")
 #: share of appointments that were changed or cancelled at least once
 CHANGED_APPOINTMENTS = 0.18
 #: outlet days per outlet, as a share of the working days up to as_of (some outlets
@@ -81,6 +102,8 @@ DISCLOSURE_ITEMS = (
     "complaint_rules", "accountability_rules", "outlet_hours", "service_phone",
     "supervision_phone",
 )
+#: ``two``/``one``: items the first supplier never disclosed (one of DIS-01, -04, -05 each)
+UNDISCLOSED = ("policies_laws", "service_rules", "outlet_hours")
 HOTLINE_ACCEPTS = ("enquiry", "help", "complaint")
 ONE_STOP = ("scope", "procedures", "time_limits", "commitments", "complaint_phone")
 SYSTEMS = ("first_inquiry", "time_limited", "proxy", "personalised")
@@ -93,8 +116,18 @@ CHANNELS = ("oral", "phone", "written", "other")
 CATEGORIES = ("supply_quality", "billing", "counter_service", "complaint_handling", "other")
 
 
-def supplier_count(n: int) -> int:
-    """A few suppliers, growing slowly with the data (3 at 10k, 8 at 100k, 25 at 1M)."""
+def supplier_count(n: int, distribution: str = "many") -> int:
+    """Suppliers of a fact set of ``n`` records.
+
+    ``many``: a few, growing slowly with the data (3 at 10k, 8 at 100k, 25 at 1M);
+    ``two``: 2; ``one``: 1.
+    """
+    if distribution == "two":
+        return 2
+    if distribution == "one":
+        return 1
+    if distribution != "many":
+        raise ValueError(f"unknown distribution {distribution!r}: one of {DISTRIBUTIONS}")
     return max(3, round(math.sqrt(n) / 40))
 
 
@@ -103,8 +136,14 @@ class _Gen:
 
     def __init__(self, n: int, seed: int, as_of: dt.datetime, violation_rate: float,
                  unknown_rate: float, empty_lists: bool, join_unknowns: bool,
-                 calendar: WorkingCalendar) -> None:
+                 calendar: WorkingCalendar, limits: dict[str, float],
+                 readings: bool = True, distribution: str = "many") -> None:
         self.n = n
+        self.limits = limits
+        self.distribution = distribution
+        self.shares = dict(SHARES)
+        if distribution == "one":
+            self.shares["staff"] = ONE_STAFF
         self.rng = random.Random(seed)
         self.as_of = as_of
         self.as_of_ts = int(as_of.timestamp())
@@ -112,6 +151,7 @@ class _Gen:
         self.ur = unknown_rate
         self.empty_lists = empty_lists
         self.join_unknowns = join_unknowns
+        self.readings = readings
         self.seen: set[str] = set()
         self.cal = calendar
         self.start_ts = int(YEAR_START.timestamp())
@@ -143,6 +183,14 @@ class _Gen:
             return False
         self.seen.add(kind)
         return True
+
+    def few(self, kind: str) -> str | None:
+        """``kind`` with one or two suppliers (their violations are forced), else None.
+
+        With ``many`` suppliers the per-supplier violations occur by chance, as they
+        always did (its output stays the same for the same seed).
+        """
+        return None if self.distribution == "many" else kind
 
     def maybe(self, value: Any, p_unknown: float | None = None) -> Any:
         return None if self.rng.random() < (self.ur if p_unknown is None else p_unknown) else value
@@ -176,6 +224,13 @@ class _Gen:
         """An event timestamp as recorded at as_of: None if it lies after as_of."""
         return None if ts is None or ts > self.as_of_ts else iso(ts)
 
+    def limit(self, key: str, default: float) -> float:
+        """A parameter of the rules (``RULE.name``), or ``default`` if the rule lacks it."""
+        return self.limits.get(key, default)
+
+    def days(self, key: str, default: int) -> int:
+        return max(0, int(self.limit(key, default)))
+
     def wd_delay(self, limit: int, late_share: float) -> tuple[int, bool]:
         """Working days taken for a task with a limit: mostly within, sometimes late."""
         r = self.rng.random()
@@ -186,7 +241,7 @@ class _Gen:
         return self.rng.randrange(0, limit + 1), False
 
     def share(self, name: str) -> int:
-        return round(self.n * SHARES[name])
+        return round(self.n * self.shares[name])
 
     def split(self, total: int, owners: list[str]) -> list[str]:
         """``total`` owners drawn with unequal weights (bigger and smaller suppliers)."""
@@ -195,9 +250,9 @@ class _Gen:
 
     # ------------------------------------------------------------------ collections
     def run(self) -> Doc:
-        n_sup = supplier_count(self.n)
+        n_sup = supplier_count(self.n, self.distribution)
         suppliers = [f"S{i + 1:02d}" for i in range(n_sup)]
-        counts = {name: self.share(name) for name in SHARES}
+        counts = {name: self.share(name) for name in self.shares}
         counts["appointment_changes"] = round(counts["appointments"] * CHANGED_APPOINTMENTS
                                               * 1.15)
         counts["staff"] = max(counts["staff"], 4 * n_sup)
@@ -206,8 +261,12 @@ class _Gen:
                  + n_sup * SERVICES_PER_SUPPLIER + n_sup * ASSESSMENTS_PER_SUPPLIER)
         remaining = self.n - fixed - sum(counts.values())
         # outlet days take the rest, with their outlets and areas
-        n_outlets = max(n_sup, math.ceil(remaining / (len(self.workdays) * DAYS_SHARE)))
-        n_areas = max(n_sup, math.ceil(n_outlets / OUTLETS_PER_AREA))
+        if self.distribution == "one":  # very many areas and outlets, few days each
+            n_areas = max(1, round(self.n * ONE_AREAS))
+            n_outlets = math.ceil(n_areas * OUTLETS_PER_AREA)
+        else:
+            n_outlets = max(n_sup, math.ceil(remaining / (len(self.workdays) * DAYS_SHARE)))
+            n_areas = max(n_sup, math.ceil(n_outlets / OUTLETS_PER_AREA))
         if remaining - n_outlets - n_areas < 0:
             raise ValueError(f"n={self.n} is too small for {n_sup} suppliers' reference data")
 
@@ -231,9 +290,43 @@ class _Gen:
         if not 0 <= n_days <= len(outlets) * len(self.workdays):
             raise ValueError(f"n={self.n}: cannot place {n_days} outlet days")
         self.outlet_days(outlets, n_days)
+        if self.readings:
+            self.edge_cases()
         order = ["format", "as_of", *COLLECTIONS]
         self.doc = {k: self.doc[k] for k in order if k in self.doc}
         return self.doc
+
+    def edge_cases(self) -> None:
+        """Cases of the catalogue's decided readings (1.1), changed in place on a separate
+        random stream (the rest of the data stays as without them): contradictions (a
+        cancelled visit with an arrival, a complaint judged substantiated but never
+        verified), internal complaints without a supplier, time limits of 0, changes of
+        a visit at the same moment, outlets of unknown kind, assessments without a date."""
+        rng = random.Random(self.rng.random())
+        for a in self.doc["appointments"]:
+            if a["status"] == "cancelled" and a["scheduled_start"] and rng.random() < 0.1:
+                a["arrived_at"] = a["scheduled_start"]
+        for c in self.doc["complaints"]:
+            r = rng.random()
+            if c.get("verified_at") is None and c["concerns"] == "internal" and r < 0.1:
+                c["substantiated"] = rng.random() < 0.5
+            elif c["concerns"] == "internal" and r < 0.14:
+                c["supplier_id"] = None
+        for b in self.doc["business_services"]:
+            if b["time_limit"] is not None and rng.random() < 0.08:
+                b["time_limit"] = 0
+        changes: dict[str, list[dict[str, Any]]] = {}
+        for ch in self.doc["appointment_changes"]:
+            changes.setdefault(ch["appointment_id"], []).append(ch)
+        for group in changes.values():
+            if len(group) > 1 and group[0]["at"] and rng.random() < 0.2:
+                group[1]["at"] = group[0]["at"]  # two changes at one moment
+        for o in self.doc["outlets"]:
+            if rng.random() < 0.03:
+                o["kind"] = None
+        for e in self.doc["assessments"]:
+            if rng.random() < 0.03:
+                e["date"] = None
 
     def commission(self) -> None:
         self.doc["commission"] = {
@@ -242,9 +335,15 @@ class _Gen:
             "supervision_phone": SUPERVISION_PHONE,
         }
 
-    def items(self, universe: tuple[str, ...]) -> list[str] | None:
-        """A supplier's list: usually complete, sometimes lacking one, rarely unknown."""
+    def items(self, universe: tuple[str, ...], kind: str | None = None) -> list[str] | None:
+        """A supplier's list: usually complete, sometimes lacking one, rarely unknown.
+
+        With ``kind``, the first list of that kind lacks one item (a violation that
+        must occur even with one or two suppliers).
+        """
         r = self.rng.random()
+        if kind is not None and self.first(kind):
+            r = 0.3  # lacking one item
         if r < 0.08:
             return None
         if r < 0.12 and self.empty_lists:
@@ -266,12 +365,16 @@ class _Gen:
             out.append({
                 "id": sid,
                 "name": f"涪陵供能企业{i + 1}",
-                "utility": ("electricity", "gas", "both")[i % 3],
+                # one supplier serves the whole district: both utilities
+                "utility": "both" if len(ids) == 1 else ("electricity", "gas", "both")[i % 3],
                 "hotline": hotline,
-                "hotline_published": self.flag(p_false=0.1, p_unknown=0.08),
-                "hotline_accepts": self.items(HOTLINE_ACCEPTS),
-                "one_stop_info": self.items(ONE_STOP),
-                "service_systems": self.items(SYSTEMS),
+                # with one or two suppliers, the last one's hotline is not published
+                "hotline_published": self.flag(
+                    p_false=0.1, p_unknown=0.08,
+                    kind=self.few("HOT-01") if i == len(ids) - 1 else None),
+                "hotline_accepts": self.items(HOTLINE_ACCEPTS, self.few("HOT-02")),
+                "one_stop_info": self.items(ONE_STOP, self.few("HOT-03")),
+                "service_systems": self.items(SYSTEMS, self.few("SYS-01")),
             })
         self.doc["suppliers"] = out
 
@@ -343,6 +446,7 @@ class _Gen:
     def outlet_days(self, outlets: list[dict[str, Any]], total: int) -> None:
         per, extra = divmod(total, len(outlets)) if outlets else (0, 0)
         out: list[dict[str, Any]] = []
+        grace = int(self.limit("OUT-08.open_grace_minutes", 0))
         for i, outlet in enumerate(outlets):
             k = per + (1 if i < extra else 0)
             opens = _minutes(outlet["opens"])
@@ -353,9 +457,9 @@ class _Gen:
                 if r < self.vr / 2:
                     opened = None  # did not open (OUT-07)
                 elif r < self.vr / 2 + self.vr:
-                    opened = opens + self.rng.randrange(1, 45)  # late (OUT-08)
+                    opened = opens + grace + self.rng.randrange(1, 45)  # late (OUT-08)
                 elif r < self.vr * 1.5 + 0.05:
-                    opened = opens  # exactly on time
+                    opened = opens + grace  # exactly on time
                 else:
                     opened = opens - self.rng.randrange(1, 20)
                 out.append({"outlet_id": outlet["id"], "date": day.isoformat(),
@@ -393,6 +497,7 @@ class _Gen:
         owners = self.split(total, suppliers)
         p_change = min(1.0, n_changes / max(1, total))
         horizon = self.end_ts - 10 * 86400
+        notice = int(self.limit("VIS-01.min_notice_hours", 0) * 3600)
         for i, sid in enumerate(owners):
             aid = f"V{i + 1:07d}"
             first = self.office_ts(self.start_ts + 5 * 86400, horizon)
@@ -402,9 +507,9 @@ class _Gen:
             if r < self.vr / 3:
                 booked = None  # never booked (VIS-01)
             elif r < self.vr:
-                booked = first + self.rng.choice((0, 60, 1800, 3600))  # not in advance
+                booked = first - notice + self.rng.choice((0, 60, 1800, 3600))  # too late
             else:
-                booked = first - self.rng.randrange(1, 10 * 24) * 3600
+                booked = first - notice - self.rng.randrange(1, 10 * 24) * 3600
             scheduled = first
             cancelled = False
             while len(changes) < n_changes and self.rng.random() < (
@@ -450,7 +555,8 @@ class _Gen:
         if by == "supplier" and r < self.vr:
             notified = None
         elif by == "supplier" and r < self.vr * 2:
-            notified = start + self.rng.choice((0, 600, 3600))  # not before the old start
+            notice = int(self.limit("VIS-04.change_notice_hours", 0) * 3600)
+            notified = start - notice + self.rng.choice((0, 600, 3600))  # not early enough
         reason: str | None = self.rng.choice(REASONS)
         if by == "supplier" and (self.first("VIS-03") or self.rng.random() < self.vr):
             reason = self.rng.choice(("", None))
@@ -478,10 +584,11 @@ class _Gen:
         if r < self.vr * 1.2 + 0.04:
             return "cancelled", None
         r = self.rng.random()
+        grace = int(self.limit("VIS-02.late_grace_minutes", 0) * 60)
         if r < self.vr:
-            arrived = start + self.rng.randrange(1, 90) * 60  # late (VIS-02)
+            arrived = start + grace + self.rng.randrange(1, 90) * 60  # late (VIS-02)
         elif r < self.vr + 0.05:
-            arrived = start  # exactly on time
+            arrived = start + grace  # exactly on time
         else:
             arrived = start - self.rng.randrange(1, 30) * 60
         return "completed", self.happened(self.maybe(arrived))
@@ -498,6 +605,9 @@ class _Gen:
     def disclosures(self, suppliers: list[str]) -> None:
         out: list[dict[str, Any]] = []
         for sid in suppliers:
+            # with one or two suppliers, the first one never disclosed one item of each
+            # of DIS-01, DIS-04, DIS-05
+            gaps = UNDISCLOSED if self.few("DIS-01") and self.first("DIS-01") else ()
             for item in (*DISCLOSURE_ITEMS, "other"):
                 published = self.flag(p_false=0.06, p_unknown=0.04)
                 value = None
@@ -514,7 +624,7 @@ class _Gen:
                           .date().isoformat() if published else None,
                           "channel": self.rng.choice(("网站", "营业厅公告栏", "微信公众号")),
                           "value": value}
-                if self.rng.random() < 0.04:
+                if self.rng.random() < 0.04 or item in gaps:
                     continue  # never disclosed at all
                 out.append(record)
             if self.rng.random() < 0.3:  # a second channel for the supervision number
@@ -622,29 +732,32 @@ class _Gen:
                 "written_record": self.flag(p_false=0.5 if major else 0.7),
             }
             if concerns == "sector":
-                n, last = self.wd_delay(15, self.vr * 2)
+                n, last = self.wd_delay(self.days("CMP-06.commission_reply_days", 15),
+                                        self.vr * 2)
                 record["replied_at"] = self.happened(self.after_wd(received, n, last_minute=last))
             else:
-                n, last = self.wd_delay(3, self.vr * 2)
+                n, last = self.wd_delay(self.days("CMP-02.verify_days", 3), self.vr * 2)
                 verified = self.after_wd(received, n, last_minute=last)
                 record["verified_at"] = self.happened(verified)
                 if record["verified_at"] is not None and verified is not None:
                     record["substantiated"] = self.flag(p_false=0.4)
                     if record["substantiated"]:
-                        n, last = self.wd_delay(15, self.vr * 2)
+                        n, last = self.wd_delay(self.days("CMP-03.rectify_days", 15),
+                                                self.vr * 2)
                         rectified = self.after_wd(received, n, last_minute=last)
                         record["rectified_at"] = self.happened(
                             None if rectified is None else max(rectified, verified))
-                    n, last = self.wd_delay(5, self.vr * 2)
+                    n, last = self.wd_delay(self.days("CMP-05.report_days", 5), self.vr * 2)
                     record["reported_at"] = self.happened(self.after_wd(verified, n,
                                                                         last_minute=last))
-                n, last = self.wd_delay(10, self.vr * 2)
+                n, last = self.wd_delay(self.days("CMP-04.reply_days", 10), self.vr * 2)
                 record["replied_at"] = self.happened(self.after_wd(received, n, last_minute=last))
             out.append(record)
         self.doc["complaints"] = out
 
     def surveys(self, suppliers: list[str], total: int) -> None:
         total = max(total, 2 * len(suppliers))
+        threshold = min(1.0, self.limit("STF-05.min_satisfaction", 90) / 100)
         out: list[dict[str, Any]] = []
         for i, sid in enumerate(suppliers + self.split(total - len(suppliers), suppliers)):
             month = self.rng.randrange(1, 12)
@@ -656,13 +769,13 @@ class _Gen:
                 respondents = 0
             elif r < 0.02 + self.ur:
                 respondents = None
-            share = (self.rng.uniform(0.7, 0.9) if self.first("STF-05")
-                     or self.rng.random() < self.vr * 3
-                     else self.rng.uniform(0.9, 1.0))
+            share = (self.rng.uniform(max(0.0, threshold - 0.2), threshold)
+                     if self.first("STF-05") or self.rng.random() < self.vr * 3
+                     else self.rng.uniform(threshold, 1.0))
             satisfied = None if respondents is None else min(respondents,
                                                              int(respondents * share + 0.5))
             if respondents and self.rng.random() < 0.02:
-                satisfied = math.ceil(respondents * 0.9)  # exactly on the threshold
+                satisfied = math.ceil(respondents * threshold)  # exactly on the threshold
             out.append({"id": f"Y{i + 1:05d}", "supplier_id": sid,
                         "period_start": start.isoformat(), "period_end": end.isoformat(),
                         "respondents": respondents, "satisfied": self.maybe(satisfied)})
@@ -673,6 +786,7 @@ class _Gen:
         quarter_days = (dt.date(YEAR, 3, 20), dt.date(YEAR, 6, 20), dt.date(YEAR, 9, 10),
                         dt.date(YEAR, 11, 20))
         as_of_day = _local(self.as_of_ts).date()
+        limit = self.days("COM-03.publish_days", 30)
         for sid in suppliers:
             # COM-02: no recent assessment (always the last supplier)
             skip_recent = self.rng.random() < 0.2 or sid == suppliers[-1]
@@ -683,13 +797,16 @@ class _Gen:
                 r = self.rng.random()
                 published: dt.date | None
                 if r < 0.1:
-                    published = day + dt.timedelta(days=self.rng.randrange(31, 70))  # late
+                    published = day + dt.timedelta(days=self.rng.randrange(limit + 1,
+                                                                           limit + 40))  # late
                 elif r < 0.15:
-                    published = day + dt.timedelta(days=30)  # on the last day
+                    published = day + dt.timedelta(days=limit)  # on the last day
                 elif r < 0.2:
                     published = None  # never published
                 else:
-                    published = day + dt.timedelta(days=self.rng.randrange(2, 29))
+                    low = min(2, limit)
+                    published = day + dt.timedelta(days=self.rng.randrange(
+                        low, max(low + 1, limit - 1)))  # in time
                 if published is not None and published > as_of_day:
                     published = None  # not yet
                 out.append({"id": f"E{len(out) + 1:04d}", "supplier_id": sid,
@@ -729,6 +846,19 @@ def _minutes(text: str) -> int:
 
 
 _CALENDAR: list[WorkingCalendar] = []
+_RULES: list[RuleSet] = []
+
+
+def _bundled_rules() -> RuleSet:
+    if not _RULES:
+        _RULES.append(load_rules())
+    return _RULES[0]
+
+
+def limits(rules: RuleSet) -> dict[str, float]:
+    """``{"RULE.parameter": value}`` of the rules' numeric parameters."""
+    return {f"{r.id}.{name}": float(p.value) for r in rules for name, p in r.parameters.items()
+            if isinstance(p.value, int | float) and not isinstance(p.value, bool)}
 
 
 def _calendar() -> WorkingCalendar:
@@ -746,9 +876,15 @@ def generate(
     unknown_rate: float = 0.01,
     empty_lists: bool = True,
     join_unknowns: bool = True,
+    readings: bool = True,
     calendar: WorkingCalendar | None = None,
+    rules: RuleSet | None = None,
+    distribution: str = "many",
 ) -> Doc:
     """A fact document of exactly ``n`` records (``n`` >= about 400), deterministic in ``seed``.
+
+    ``distribution`` (``many``, ``two``, ``one``: see the module docstring) says how
+    the records spread over suppliers; ``many`` is the original generator, unchanged.
 
     ``empty_lists`` lets a few supplier lists (``hotline_accepts`` ...) be empty;
     ``join_unknowns`` leaves out a few fields that rules read through a join or an
@@ -756,9 +892,16 @@ def generate(
     and writes a supervision number without digits. Both are legal data and on by
     default; with durable_rules 2.0.28 they used to crash or lose facts until the
     compiler guarded every operand (switch them off to benchmark an older engine).
+    ``readings`` adds the cases of the catalogue's decided readings (:meth:`_Gen.edge_cases`;
+    the fact set then carries warnings about contradictions). ``rules`` give the limits
+    (deadlines, grace periods, thresholds) the data is placed around (default: the
+    bundled rules).
     """
+    if distribution not in DISTRIBUTIONS:
+        raise ValueError(f"unknown distribution {distribution!r}: one of {DISTRIBUTIONS}")
     gen = _Gen(n, seed, as_of, violation_rate, unknown_rate, empty_lists, join_unknowns,
-               calendar or _calendar())
+               calendar or _calendar(), limits(rules or _bundled_rules()), readings,
+               distribution)
     doc = gen.run()
     total = count(doc)
     if total != n:  # pragma: no cover - a bug in the arithmetic above
@@ -772,16 +915,92 @@ def count(doc: Doc) -> int:
                if k not in ("format", "as_of") and v is not None)
 
 
-def write(doc: Doc, path: str | Path) -> None:
-    """Save as JSON (``.json``) or YAML (anything else)."""
+def write(doc: Doc, path: str | Path, *, indent: int | None = None) -> None:
+    """Save as JSON (``.json``; one line unless ``indent``) or YAML (anything else).
+
+    YAML is the text ``yaml.safe_dump(doc, allow_unicode=True, sort_keys=False)``
+    gives (every string that would read back as another type is quoted), written
+    faster: through libyaml's ``CSafeDumper`` when PyYAML has it, with the cyclic
+    garbage collector paused (PyYAML builds a node per value; with the collector on,
+    dumping 100k records takes twice as long as 10 times 10k), and long collections
+    in slices of ``YAML_SLICE`` records (a block sequence under a key is written
+    without indentation, so the slices concatenate to the same text) so that the
+    nodes of a whole collection are never held at once.
+    """
     path = Path(path)
     if path.suffix == ".json":
-        path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
-    else:
-        import yaml
+        path.write_text(json.dumps(doc, ensure_ascii=False, indent=indent), encoding="utf-8")
+        return
+    import gc
 
-        path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False),
-                        encoding="utf-8")
+    import yaml
+
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+    def dump(data: Any, out: Any) -> None:
+        yaml.dump(data, out, Dumper=dumper, allow_unicode=True, sort_keys=False)
+
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        with path.open("w", encoding="utf-8") as out:
+            for key, value in doc.items():
+                if not isinstance(value, list) or not value:
+                    dump({key: value}, out)
+                    continue
+                out.write(f"{key}:\n")
+                for start in range(0, len(value), YAML_SLICE):
+                    dump(value[start:start + YAML_SLICE], out)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+#: records per ``yaml.dump`` call when ``write`` writes a long collection
+YAML_SLICE = 5_000
+
+
+#: an invalid value for a record of each collection that ``rejected`` can spoil: a time
+#: of day that does not exist, an enum value that does not exist, a non-boolean
+BAD_VALUES: dict[str, tuple[str, Any]] = {
+    "outlet_days": ("opened_at", "25:70"),
+    "appointments": ("status", "finished"),
+    "appointment_changes": ("by", "neighbour"),
+    "staff_checks": ("uniform", "perhaps"),
+    "applications": ("completed_at", "2026-13-01T09:00:00+08:00"),
+    "inquiries": ("within_scope", "perhaps"),
+    "complaints": ("channel", "fax"),
+}
+
+
+def rejection(doc: Doc, collection: str | None = None) -> tuple[str, int, str, Any]:
+    """Where ``rejected`` puts its bad value: (collection, index, field, value).
+
+    The collection is ``collection``, else the largest one that ``BAD_VALUES`` knows
+    (outlet days, or appointments); the record is its last but one.
+    """
+    if collection is None:
+        collection = max((c for c in BAD_VALUES if isinstance(doc.get(c), list)),
+                         key=lambda c: len(doc[c]))
+    if collection not in BAD_VALUES:
+        raise ValueError(f"no bad value known for {collection!r}: one of {sorted(BAD_VALUES)}")
+    records = doc.get(collection)
+    if not isinstance(records, list) or not records:
+        raise ValueError(f"the document has no {collection}")
+    field, value = BAD_VALUES[collection]
+    return collection, max(0, len(records) - 2), field, value
+
+
+def rejected(doc: Doc, collection: str | None = None) -> Doc:
+    """The same document with one invalid value near the end of its largest collection.
+
+    Every other record is unchanged (and shared with ``doc``, which is not modified).
+    A loader must reject the result, naming the file, line and column of the value.
+    """
+    collection, index, field, value = rejection(doc, collection)
+    records = list(doc[collection])
+    records[index] = {**records[index], field: value}
+    return {**doc, collection: records}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -789,13 +1008,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", type=int, default=10_000, help="records in total")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--as-of", default=AS_OF.isoformat())
+    parser.add_argument("--distribution", choices=DISTRIBUTIONS, default="many",
+                        help="many suppliers (default), two (electricity and gas) or one "
+                        "with very many areas, outlets and staff")
+    parser.add_argument("--rejected", action="store_true",
+                        help="spoil one value near the end of the largest collection "
+                        "(the file must be rejected)")
+    parser.add_argument("--indent", type=int, help="indent JSON (default: one line)")
     parser.add_argument("-o", "--output", help="file to write (.json or .yaml); default stdout")
     args = parser.parse_args(argv)
-    doc = generate(args.size, args.seed, as_of=dt.datetime.fromisoformat(args.as_of))
+    doc = generate(args.size, args.seed, as_of=dt.datetime.fromisoformat(args.as_of),
+                   distribution=args.distribution)
+    if args.rejected:
+        doc = rejected(doc)
     if args.output:
-        write(doc, args.output)
+        write(doc, args.output, indent=args.indent)
     else:
-        json.dump(doc, sys.stdout, ensure_ascii=False)
+        json.dump(doc, sys.stdout, ensure_ascii=False, indent=args.indent)
     return 0
 
 

@@ -1,10 +1,24 @@
-"""Benchmark: ``evaluate`` vs raw durable_rules vs a hand-written checker, same data.
+"""Benchmark: the CLI as a whole process, and in-process ``evaluate`` vs raw durable_rules
+vs a hand-written checker, on the same generated data.
 
-    python benchmarks/run.py --sizes 10000,100000,1000000 [--seed 1]
+    python benchmarks/run.py --sizes 10000,100000 [--seed 1] [--distributions many,two,one]
+    python benchmarks/run.py --only cli --sizes 10000,100000 --distributions two
+    python benchmarks/run.py --only evaluate,raw,oracle --sizes 10000,100000,1000000
     python benchmarks/run.py --profile 100000          # where evaluate's time goes
 
-For each size, one generated fact set (``generate.py``) is loaded once, then three
-things are measured one after the other in this process:
+``--only`` picks from ``cli,evaluate,raw,oracle`` (default: all four). For each
+distribution (``generate.py``: ``many`` suppliers, ``two``, ``one`` with very many
+areas, outlets and staff) and each size:
+
+**cli** (``cli_bench.py``): the facts are written as JSON (and YAML, unless
+``--no-yaml``) and ``check FILE --format json --output OUT --jobs J`` runs as a child
+process for every format and every J of ``--jobs-list``; plus a rejected variant of
+each file (exit code 2 expected), "load only" (``load_facts`` in a child process), and
+once per run ``--help`` and ``import fuling_compliance``. This part uses only the CLI,
+the public API and ``generate.py``, so it runs even when the internals below change.
+
+**In process**: one generated fact set is loaded once, then three things are measured
+one after the other in this process:
 
 1. **evaluate** — ``fuling_compliance.engine.evaluate(rules, facts, as_of)`` end to end from
    the loaded fact set: normalising, the engine, the report (fail and
@@ -27,55 +41,67 @@ child and the peak is the child's). Then the ratios evaluate/raw and evaluate/or
 the growth of each time from one size to the next, and a check that the oracle and
 the engine give the same outcomes on that data (evaluate's findings and per-rule
 counts, and every outcome of the raw run): a check, not a timing.
+
+Output: Markdown tables (CLI runs, load and rejection, ratios in the same run, growth
+per size step, startup, the CLI against the in-process times, the targets of the
+issue; then the in-process tables per distribution). ``--json FILE`` writes every raw
+number. The exit status is 1 if the oracle and the engine disagree or a CLI
+measurement failed (an unexpected exit code, a rejection without file:line:column, a
+report stating another number of records, or reports that differ between formats or
+``--jobs``).
 """
 
 from __future__ import annotations
 
 import argparse
 import cProfile
+import dataclasses
 import datetime as dt
 import gc
 import itertools
 import json
 import multiprocessing
 import os
+import platform
 import pstats
 import re
 import resource
+import shlex
 import sys
+import tempfile
 import time
 import uuid
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-import durable_rules_engine
-from fuling_compliance.engine.evaluate import PRECEDENCE, chunks
-
-from fuling_compliance import FactSet, Report, RuleSet, evaluate, load_facts_data, load_rules
-from fuling_compliance.engine.durable import fnv1_32
-from fuling_compliance.engine.normalise import (
-    COMMISSION_PARTITION,
-    ENGINE_ID,
-    KIND,
-    PARTITION,
-    RECORD_ID,
-    Normaliser,
-)
-from fuling_compliance.facts.model import COLLECTIONS
-from fuling_compliance.rules.compile import engine_fields
-from fuling_compliance.rules.schema import SUBJECT
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import cli_bench
 import generate
-import oracle
+
+#: Why the in-process measurements cannot run (they use the library's internals, which
+#: may move; the CLI part does not need them).
+INTERNALS_ERROR: str | None = None
+try:
+    import durable_rules_engine
+    import oracle
+    import orjson
+
+    from fuling_compliance import FactSet, Report, RuleSet, evaluate, load_facts_data, load_rules
+    from fuling_compliance.engine import run as engine_run
+    from fuling_compliance.engine.durable import fnv1_32
+    from fuling_compliance.engine.normalise import ENGINE_ID, INDEX, KIND, PARTITION, Normaliser
+    from fuling_compliance.rules.schema import SUBJECT
+except ImportError as exc:  # pragma: no cover - depends on the library's layout
+    INTERNALS_ERROR = f"{type(exc).__name__}: {exc}"
 
 T = TypeVar("T")
 Key = tuple[str, str, str | None]
 NEVER_KIND = "__never__"
 MEASURES = ("evaluate", "raw", "oracle")
+KINDS = ("cli", *MEASURES)
 LABELS = {"evaluate": "(1) evaluate", "raw": "(2) raw durable_rules", "oracle": "(3) oracle"}
 
 
@@ -140,36 +166,10 @@ def _forked(fn: Callable[[], Any]) -> Measure:
 
 
 # ----------------------------------------------------------------------------- loading
-def load(doc: dict[str, Any], loader: str) -> FactSet:
-    """The fact set, through every validation and integrity check of the loader.
-
-    ``data`` is ``load_facts_data`` (which re-parses the document as JSON text with
-    PyYAML to know line numbers: slow at scale); ``fast`` feeds the same loader the
-    Python data directly, with record numbers as positions.
-    """
-    if loader == "data":
-        return load_facts_data(doc)
-    from fuling_compliance.facts import load as facts_load
-    from fuling_compliance.yaml_source import PosDict, PosList
-
-    counter = itertools.count(1)
-
-    def positioned(value: Any) -> Any:
-        if isinstance(value, dict):
-            out = PosDict((k, positioned(v)) for k, v in value.items())
-            out.key_pos = {}
-            out.pos = (next(counter), 1)
-            return out
-        if isinstance(value, list):
-            items = PosList(positioned(v) for v in value)
-            items.item_pos = [getattr(v, "pos", (1, 1)) for v in items]
-            return items
-        return value
-
-    try:
-        return facts_load._load([("<data>", lambda: (positioned(doc), []))])
-    except (AttributeError, TypeError):  # the private loader changed: use the public one
-        return load_facts_data(doc)
+def load(doc: dict[str, Any], loader: str = "data") -> FactSet:
+    """The fact set, through every validation and integrity check of the loader
+    (``load_facts_data``: the document's own Python data, validated in bulk)."""
+    return load_facts_data(doc)
 
 
 # ----------------------------------------------------------------------------- raw durable
@@ -199,45 +199,35 @@ class RawResult:
 
 
 def raw_durable(rules: RuleSet, facts: FactSet, as_of: dt.datetime, ids: list[str]) -> RawResult:
-    """The compiled rules on durable_rules, driven as directly as its API allows."""
+    """The compiled rules on durable_rules, driven as directly as its API allows.
+
+    The same chunks and sessions as ``evaluate`` (``engine.run``'s plan: sessions by join
+    key, bounded size) and the same engine facts, asserted with no stored-fact check, no
+    completeness check and a minimal drain: the floor for anything built on durable_rules.
+    """
     compiled = rules.compiled
     normaliser = Normaliser(facts, rules.calendar)
     gate = normaliser.gate(as_of)
-    names: dict[str, tuple[str, str | None, str]] = {}
-    firings: list[tuple[str, str]] = []
+    firings: list[tuple[str, str, int]] = []
     errors: list[str] = []
     durable_seconds = durable_cpu = build_seconds = 0.0
-    for chunk in chunks(compiled):
+    prepared = engine_run._prepare(compiled, facts, engine_run.SESSION_SIZE)
+    names = {name: value for chunk in prepared for name, value in chunk.names.items()}
+    subject_of = {c.rule.id: c.rule.subject for c in compiled}
+    for chunk in prepared:
         start = time.perf_counter()
-        fields = engine_fields(chunk)
-        broadcast = any(rel.collection == "commission"
-                        for c in chunk for rel in c.rule.related.values())
-        partitions: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for collection in COLLECTIONS:
-            if collection not in fields:
-                continue
-            wanted = fields[collection]
-            for record in facts.records(collection):
-                partitions[normaliser.partition(collection, record)].append(
-                    normaliser.engine_fact(collection, record, wanted))
-        if broadcast and facts.commission is not None:
-            commission = normaliser.engine_fact("commission", facts.commission,
-                                                fields["commission"])
-            for sid in list(partitions):
-                if sid != COMMISSION_PARTITION:
-                    partitions[sid].append(dict(commission))
-        for sid, items in partitions.items():
+        builders = engine_run._Builders(chunk, facts, normaliser)
+        sessions = []
+        for n, shard in enumerate(chunk.shards):
+            items = builders.shard_facts(shard)
+            sid = f"s{n}"
             for engine_id, fact in zip(ids, items, strict=False):
                 fact[ENGINE_ID] = engine_id
                 fact[PARTITION] = sid
-        gates = {sid: {**gate, ENGINE_ID: ids[len(items)], PARTITION: sid}
-                 for sid, items in partitions.items()}
-        definitions: dict[str, Any] = {}
-        for c in chunk:
-            for name, (outcome, item, definition) in c.definitions.items():
-                definitions[name] = definition
-                names[name] = (c.rule.id, item, outcome)
-        kinds = sorted(fields)
+            gated = [{**gate, ENGINE_ID: ids[len(items)], PARTITION: sid}] if chunk.gated else []
+            sessions.append((sid, orjson.dumps(items).decode(), orjson.dumps(gated).decode()))
+        definitions: dict[str, Any] = dict(chunk.definitions)
+        kinds = sorted(chunk.fields)
         definitions["__sink__"] = {"all": [{"never": {KIND: NEVER_KIND}},
                                            {"x": {"$or": [{KIND: k} for k in kinds]}}]}
         build_seconds += time.perf_counter() - start
@@ -246,34 +236,37 @@ def raw_durable(rules: RuleSet, facts: FactSet, as_of: dt.datetime, ids: list[st
         handle = durable_rules_engine.create_ruleset(f"raw_{uuid.uuid4().hex}",
                                                      json.dumps(definitions))
         try:
-            for sid in sorted(partitions):
+            for sid, items_json, gate_json in sessions:
                 try:
-                    durable_rules_engine.assert_facts(handle, json.dumps(partitions[sid]))
-                    durable_rules_engine.assert_facts(handle, json.dumps([gates[sid]]))
+                    durable_rules_engine.assert_facts(handle, items_json)
+                    if gate_json != "[]":
+                        durable_rules_engine.assert_facts(handle, gate_json)
                 except Exception as exc:  # counted, not checked: this is the floor
                     errors.append(f"{sid}: {exc}")
-                _drain(handle, firings)
+                _drain(handle, firings, chunk.key.subject)
                 durable_rules_engine.delete_state(handle, sid)
         finally:
             durable_rules_engine.delete_ruleset(handle)
         durable_seconds += time.perf_counter() - start
         durable_cpu += time.process_time() - cpu
-        del partitions, gates
-    outcomes: dict[Key, str] = {}
-    for rule_name, subject in firings:
+        del sessions
+    codes: dict[Key, int] = {}
+    for rule_name, subject, index in firings:
         if rule_name not in names:
             continue
-        rule_id, item, outcome = names[rule_name]
-        key = (rule_id, subject, item)
-        if PRECEDENCE[outcome] > PRECEDENCE.get(outcomes.get(key, ""), -1):
-            outcomes[key] = outcome
+        rule_id, item, code = names[rule_name]
+        if subject != subject_of[rule_id]:
+            continue
+        key = (rule_id, facts.ids(subject)[index], item)
+        codes[key] = max(code, codes.get(key, 0))
+    outcomes = {key: engine_run.STATUS_OF[code] for key, code in codes.items()}
     return RawResult(outcomes, durable_seconds, durable_cpu, build_seconds, len(firings),
                      errors)
 
 
-def _drain(handle: int, firings: list[tuple[str, str]]) -> None:
-    """Take every pending action: record (rule, subject), complete it, next."""
-    loads = json.loads
+def _drain(handle: int, firings: list[tuple[str, str, int]], subject: str) -> None:
+    """Take every pending action: record (rule, subject index), complete it, next."""
+    loads = orjson.loads
     while True:
         started = durable_rules_engine.start_action(handle)
         if not started:
@@ -281,7 +274,7 @@ def _drain(handle: int, firings: list[tuple[str, str]]) -> None:
         message, action = started[1], started[2]
         while message:
             for rule_name, frame in loads(message).items():
-                firings.append((rule_name, frame[SUBJECT][RECORD_ID]))
+                firings.append((rule_name, subject, int(frame[SUBJECT][INDEX])))
             message = durable_rules_engine.complete_and_start_action(handle, action)
 
 
@@ -311,6 +304,7 @@ def compare(expected: dict[Key, str], report: Report | None,
 # ----------------------------------------------------------------------------- driver
 @dataclass
 class SizeResult:
+    distribution: str
     records: int
     generate_s: float
     load_s: float
@@ -320,9 +314,9 @@ class SizeResult:
 
 
 def bench_size(n: int, seed: int, rules: RuleSet, loader: str, only: tuple[str, ...],
-               isolate: bool, ids: list[str]) -> SizeResult:
+               isolate: bool, ids: list[str], distribution: str = "many") -> SizeResult:
     start = time.perf_counter()
-    doc = generate.generate(n, seed)
+    doc = generate.generate(n, seed, distribution=distribution)
     generate_s = time.perf_counter() - start
     start = time.perf_counter()
     facts = load(doc, loader)
@@ -335,7 +329,7 @@ def bench_size(n: int, seed: int, rules: RuleSet, loader: str, only: tuple[str, 
     expected: dict[Key, str] | None = None
     if "evaluate" in only:
         report, measures["evaluate"] = measure(lambda: evaluate(rules, facts, as_of), isolate)
-        _progress(n, "evaluate", measures["evaluate"])
+        _progress(n, "evaluate", measures["evaluate"], distribution)
     if "raw" in only:
         raw, measures["raw"] = measure(lambda: raw_durable(rules, facts, as_of, ids), isolate)
         if raw is not None:
@@ -343,25 +337,25 @@ def bench_size(n: int, seed: int, rules: RuleSet, loader: str, only: tuple[str, 
                                      "durable_cpu": raw.durable_cpu,
                                      "build_s": raw.build_seconds, "firings": raw.firings,
                                      "errors": len(raw.errors)}
-        _progress(n, "raw", measures["raw"])
+        _progress(n, "raw", measures["raw"], distribution)
     if "oracle" in only:
         expected, measures["oracle"] = measure(
             lambda: oracle.check(facts, as_of, calendar=rules.calendar), isolate)
-        _progress(n, "oracle", measures["oracle"])
+        _progress(n, "oracle", measures["oracle"], distribution)
     if expected is None and not isolate:
         expected = oracle.check(facts, as_of, calendar=rules.calendar)
     check = (compare(expected, report, raw.outcomes if raw else None)
              if expected is not None and not isolate else ["not checked (--isolate)"])
     if raw is not None and raw.errors:
         check.append(f"raw: {len(raw.errors)} partition(s) raised, e.g. {raw.errors[0]}")
-    return SizeResult(facts.count(), generate_s, load_s, measures, check,
+    return SizeResult(distribution, facts.count(), generate_s, load_s, measures, check,
                       len(expected) if expected else 0)
 
 
-def _progress(n: int, name: str, m: Measure) -> None:
-    print(f"  [{n:>9,}] {LABELS[name]:<22} {m.seconds:9.2f} s wall {m.cpu:9.2f} s CPU   "
-          f"peak {m.peak_mb:8.0f} MB   load {os.getloadavg()[0]:.1f}", file=sys.stderr,
-          flush=True)
+def _progress(n: int, name: str, m: Measure, distribution: str = "") -> None:
+    print(f"  [{distribution:>4} {n:>9,}] {LABELS[name]:<22} {m.seconds:9.2f} s wall "
+          f"{m.cpu:9.2f} s CPU   peak {m.peak_mb:8.0f} MB   load {os.getloadavg()[0]:.1f}",
+          file=sys.stderr, flush=True)
 
 
 def seconds_of(name: str, m: Measure) -> float:
@@ -434,8 +428,9 @@ PROFILE_GROUPS = (
 )
 
 
-def profile(n: int, seed: int, rules: RuleSet, loader: str, top: int) -> str:
-    facts = load(generate.generate(n, seed), loader)
+def profile(n: int, seed: int, rules: RuleSet, loader: str, top: int,
+            distribution: str = "many") -> str:
+    facts = load(generate.generate(n, seed, distribution=distribution), loader)
     gc.collect()
     prof = cProfile.Profile()
     start = time.perf_counter()
@@ -477,12 +472,187 @@ def profile(n: int, seed: int, rules: RuleSet, loader: str, top: int) -> str:
     return "\n".join(lines)
 
 
+def environment() -> dict[str, Any]:
+    """Where and when: for the tables' heading and the JSON."""
+    cpu = platform.processor() or "?"
+    try:
+        cpuinfo = Path("/proc/cpuinfo").read_text()
+        found = re.search(r"^model name\s*:\s*(.+)$", cpuinfo, re.M)
+        cpu = found.group(1).strip() if found else cpu
+    except OSError:
+        pass
+    return {"date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            "nproc": len(os.sched_getaffinity(0)), "cpu_count": os.cpu_count(), "cpu": cpu,
+            "python": sys.version.split()[0], "platform": platform.platform(),
+            "load_average": os.getloadavg(),
+            "env": {k: os.environ[k] for k in ("PYTHONPATH", "PYTHONDONTWRITEBYTECODE",
+                                               "PYTHONPYCACHEPREFIX", "PYTHONHASHSEED")
+                    if k in os.environ}}
+
+
+def in_process_json(r: SizeResult) -> dict[str, Any]:
+    return {
+        "distribution": r.distribution, "records": r.records, "generate_s": r.generate_s,
+        "load_s": r.load_s, "check": r.check, "outcomes": r.outcomes,
+        "measures": {k: {"seconds": seconds_of(k, m), "cpu_s": cpu_of(k, m),
+                         "wall_s": m.seconds, "process_cpu_s": m.cpu,
+                         "peak_mb": m.peak_mb, "base_mb": m.base_mb, **m.extra}
+                     for k, m in r.measures.items()},
+    }
+
+
+def against_in_process(cli: list[cli_bench.SizeCLI], inproc: list[SizeResult],
+                       jobs: int) -> str:
+    """The CLI's whole process against the in-process times of the same data."""
+    lines = [f"| distribution | records | CLI check JSON jobs {jobs} s wall (CPU) "
+             "| (1) evaluate s | (2) raw durable_rules s | (3) oracle s "
+             "| CLI / (1) wall (CPU) | CLI / (2) | CLI / (3) |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for c in cli:
+        r = next((r for r in inproc if (r.distribution, r.records)
+                  == (c.distribution, c.records)), None)
+        m = c.get("check", "json", jobs)
+        if r is None or m is None or not m.ok:
+            continue
+        cells = [cli_bench._s(seconds_of(k, r.measures[k])) if k in r.measures else "—"
+                 for k in MEASURES]
+        cells += [f"{cli_bench._ratio(m.wall, seconds_of(k, r.measures[k]))} "
+                  f"({cli_bench._ratio(m.cpu, cpu_of(k, r.measures[k]))})"
+                  if k in r.measures else "—" for k in MEASURES]
+        lines.append(f"| {c.distribution} | {c.records:,} | {m.wall:.2f} ({m.cpu:.2f}) | "
+                     + " | ".join(cells) + " |")
+    return "\n".join(lines) if len(lines) > 2 else ""
+
+
+@dataclass
+class Results:
+    """Everything one run measured: enough to print its tables again (``--tables-from``)."""
+
+    env: dict[str, Any]
+    args: dict[str, Any]
+    command: list[str] | None = None  # the CLI, when the CLI part ran
+    timings: bool = False
+    startup: list[cli_bench.Measurement] = field(default_factory=list)
+    cli: list[cli_bench.SizeCLI] = field(default_factory=list)
+    inproc: list[SizeResult] = field(default_factory=list)
+    inproc_errors: list[str] = field(default_factory=list)
+
+    @property
+    def formats(self) -> tuple[str, ...]:
+        return ("json", "yaml") if self.args.get("yaml", True) else ("json",)
+
+    @property
+    def jobs(self) -> tuple[int, ...]:
+        return tuple(int(j) for j in _list(str(self.args.get("jobs_list", "1"))))
+
+    def failed(self) -> bool:
+        return (any(not m.ok for r in self.cli for m in r.runs)
+                or any(not m.ok for m in self.startup)
+                or any(r.same_report() is False for r in self.cli)
+                or bool(self.inproc_errors) or any(r.check for r in self.inproc))
+
+    def tables(self) -> str:
+        env = self.env
+        out = [f"Measured {env['date']}; nproc {env['nproc']}, {env['cpu']}, Python "
+               f"{env['python']}; load average at the start {env['load_average'][0]:.2f}; "
+               f"seed {self.args.get('seed')}."]
+        if self.command is not None:
+            cli, formats, jobs = self.cli, self.formats, self.jobs
+            loads = [x for r in cli for m in r.runs for x in m.loads]
+            cache = "; children with a bytecode cache" if self.args.get("bytecode_cache") else ""
+            out.append(f"\nCLI: `{shlex.join(self.command)}`"
+                       f"{', with --timings' if self.timings else ' (check has no --timings)'}"
+                       f"{cache}"
+                       + (f"; load average after each CLI run {min(loads):.1f}–{max(loads):.1f}"
+                          if loads else "") + ".")
+            sizes = {r.records for r in cli}
+            sections = [
+                ("CLI: check FILE --format json --output OUT", cli_bench.check_table(cli)),
+                ("CLI: load only, and the rejected variant", cli_bench.load_table(cli)),
+                ("CLI: ratios in the same run", cli_bench.ratio_table(cli, formats, jobs)),
+                ("CLI: growth per 10× records, wall (CPU): time × at the next size, as a power "
+                 "of the records ×",
+                 cli_bench.growth_table(cli, formats, jobs) if len(sizes) > 1 else ""),
+                ("CLI: startup", cli_bench.startup_table(self.startup)),
+                ("CLI against the in-process measurements",
+                 against_in_process(cli, self.inproc, jobs[0])),
+                ("Targets", cli_bench.targets_table(cli, jobs))]
+            out += [f"\n### {title}\n\n{text}" for title, text in sections if text]
+            if cli:
+                out.append(f"\nThe rejected variant's bad value: {cli_bench.rejected_note(cli)}.")
+        for dist in dict.fromkeys(r.distribution for r in self.inproc):
+            results = [r for r in self.inproc if r.distribution == dist]
+            out.append(f"\n### In process: distribution {dist}\n\n{table(results)}")
+        if self.inproc_errors:
+            out.append("\nIn-process measurements failed: " + "; ".join(self.inproc_errors))
+        return "\n".join(out)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "environment": self.env, "args": self.args,
+            "cli": None if self.command is None else {
+                "command": self.command, "timings": self.timings,
+                "startup": [m.as_json() for m in self.startup],
+                "sizes": [r.as_json() for r in self.cli]},
+            "in_process": [in_process_json(r) for r in self.inproc],
+            "in_process_errors": self.inproc_errors,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Results:
+        def measurement(d: dict[str, Any]) -> cli_bench.Measurement:
+            names = {f.name for f in dataclasses.fields(cli_bench.Measurement)}
+            return cli_bench.Measurement(**{k: v for k, v in d.items() if k in names})
+
+        cli = data.get("cli") or {}
+        sizes = [cli_bench.SizeCLI(
+            s["distribution"], s["records"], s["generate_s"], s["write_s"], s["file_mb"],
+            tuple(s["rejected_at"]), [measurement(m) for m in s["runs"]])  # type: ignore[arg-type]
+            for s in cli.get("sizes", [])]
+        known = {"seconds", "cpu_s", "wall_s", "process_cpu_s", "peak_mb", "base_mb"}
+        inproc = [SizeResult(
+            r.get("distribution", "many"), r["records"], r["generate_s"], r["load_s"],
+            {k: Measure(m["wall_s"], m["process_cpu_s"], m["peak_mb"], m["base_mb"],
+                        {x: v for x, v in m.items() if x not in known})
+             for k, m in r["measures"].items()}, r["check"], r["outcomes"])
+            for r in data.get("in_process", [])]
+        return cls(data["environment"], data["args"], cli.get("command"),
+                   bool(cli.get("timings")), [measurement(m) for m in cli.get("startup", [])],
+                   sizes, inproc, list(data.get("in_process_errors", [])))
+
+
+def _list(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="10000,100000", help="records, comma separated")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--only", default=",".join(MEASURES),
-                        help="measurements to run: evaluate,raw,oracle")
+    parser.add_argument("--only", default=",".join(KINDS),
+                        help="measurements to run: cli,evaluate,raw,oracle")
+    parser.add_argument("--distributions", default=",".join(generate.DISTRIBUTIONS),
+                        help="how records spread over suppliers: many,two,one")
+    parser.add_argument("--yaml", action=argparse.BooleanOptionalAction, default=True,
+                        help="cli: also run on the facts written as YAML")
+    parser.add_argument("--jobs-list", default="1,2", help="cli: values of check --jobs")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="cli: runs of each measurement (medians are shown)")
+    parser.add_argument("--startup-runs", type=int, default=5,
+                        help="cli: runs of --help and of import fuling_compliance")
+    parser.add_argument("--timeout", type=float, default=3600,
+                        help="cli: seconds before a child process is killed")
+    parser.add_argument("--rejected-in", choices=sorted(generate.BAD_VALUES),
+                        help="cli: collection of the rejected variant's bad value "
+                        "(default: the largest)")
+    parser.add_argument("--python", default=sys.executable,
+                        help="cli: the interpreter that runs the CLI (default: this one)")
+    parser.add_argument("--bytecode-cache", action=argparse.BooleanOptionalAction,
+                        default=True, help="cli: give the children a bytecode cache in the "
+                        "work directory (PYTHONPYCACHEPREFIX), so that modules are compiled "
+                        "once, as an installed package's are")
+    parser.add_argument("--workdir", help="cli: directory for the fact files (default: a "
+                        "temporary one); each file is deleted after its size")
     parser.add_argument("--loader", choices=("fast", "data"), default="fast",
                         help="fast: the loader's checks on Python data (default); "
                         "data: load_facts_data (adds PyYAML re-parsing, slow at scale)")
@@ -492,33 +662,82 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", type=int, metavar="N",
                         help="profile evaluate on N records instead of benchmarking")
     parser.add_argument("--top", type=int, default=20, help="functions listed by --profile")
+    parser.add_argument("--tables-from", metavar="JSON",
+                        help="print the tables of an earlier --json file instead of measuring")
     args = parser.parse_args(argv)
-    rules = load_rules()
-    _ = rules.compiled
+    if args.tables_from:
+        earlier = Results.from_json(json.loads(Path(args.tables_from).read_text()))
+        print(earlier.tables())
+        return 1 if earlier.failed() else 0
+    sizes = [int(s.replace("_", "")) for s in _list(args.sizes)]
+    distributions = _list(args.distributions)
+    unknown = [d for d in distributions if d not in generate.DISTRIBUTIONS]
+    wanted = _list(args.only)
+    bad_only = [k for k in wanted if k not in KINDS]
+    if unknown or bad_only:
+        parser.error(f"unknown: {', '.join(unknown + bad_only)}")
+    jobs = tuple(int(j) for j in _list(args.jobs_list))
+    if not jobs or min(jobs) < 1:
+        parser.error("--jobs-list: positive integers")
+    only = tuple(m for m in wanted if m in MEASURES)
+    if (only or args.profile) and INTERNALS_ERROR:
+        print(f"in-process measurements skipped: {INTERNALS_ERROR}", file=sys.stderr)
+        if args.profile:
+            return 1
+        only = ()
     if args.profile:
-        print(profile(args.profile, args.seed, rules, args.loader, args.top))
+        rules = load_rules()
+        _ = rules.compiled
+        print(profile(args.profile, args.seed, rules, args.loader, args.top, distributions[0]))
         return 0
-    sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s]
-    only = tuple(m for m in args.only.split(",") if m in MEASURES)
-    isolate = args.isolate or not _can_reset_peak()
-    ids = collision_free_ids(max(sizes) + 10) if "raw" in only else []
-    print(f"fuling-compliance benchmark: sizes {sizes}, seed {args.seed}, loader {args.loader}, "
-          f"{os.cpu_count()} CPU(s), Python {sys.version.split()[0]}"
-          f"{', isolated measurements' if isolate else ''}", file=sys.stderr)
-    results = []
-    for n in sizes:
-        results.append(bench_size(n, args.seed, rules, args.loader, only, isolate, ids))
-    print(table(results))
+    env = environment()
+    print(f"fuling-compliance benchmark: {', '.join(wanted)}; sizes {sizes}, distributions "
+          f"{distributions}, seed {args.seed}; nproc {env['nproc']}, {env['cpu']}, "
+          f"Python {env['python']}, load {env['load_average'][0]:.1f}", file=sys.stderr)
+    results = Results(env, {k: v for k, v in vars(args).items() if k != "tables_from"})
+    settings: cli_bench.Settings | None = None
+    with tempfile.TemporaryDirectory(prefix="fuling-bench-", dir=args.workdir) as tmp:
+        workdir = Path(tmp)
+        if "cli" in wanted:
+            child_env = cli_bench.child_env(workdir / "pycache" if args.bytecode_cache else None)
+            command = cli_bench.cli_command(args.python, workdir, env=child_env)
+            settings = cli_bench.Settings(
+                cli=command, python=args.python,
+                timings=cli_bench.has_timings(command, workdir, env=child_env),
+                formats=results.formats, jobs=jobs,
+                repeat=max(1, args.repeat), timeout=args.timeout, rejected_in=args.rejected_in,
+                env=child_env)
+            results.command, results.timings = command, settings.timings
+            print(f"  CLI: {shlex.join(command)}"
+                  f"{' (with --timings)' if settings.timings else ' (no --timings)'}"
+                  f"{', bytecode cache' if args.bytecode_cache else ''}", file=sys.stderr)
+            results.startup = cli_bench.startup(settings, max(1, args.startup_runs), workdir)
+        rules = None
+        if only:
+            rules = load_rules()
+            _ = rules.compiled
+        isolate = args.isolate or not _can_reset_peak()
+        ids = collision_free_ids(max(sizes) + 10) if "raw" in only else []
+        for dist in distributions:
+            for n in sizes:
+                if settings is not None:
+                    results.cli.append(cli_bench.bench_size(dist, n, args.seed, settings,
+                                                            workdir))
+                if rules is not None:
+                    try:
+                        results.inproc.append(bench_size(n, args.seed, rules, args.loader, only,
+                                                         isolate, ids, dist))
+                    except Exception as exc:  # the internals changed under the harness
+                        results.inproc_errors.append(
+                            f"{dist} {n:,}: {type(exc).__name__}: {exc}")
+                        print(f"  in-process {dist} {n:,} failed: {exc!r}", file=sys.stderr)
+                gc.collect()
+    if set(wanted) & set(MEASURES) and INTERNALS_ERROR:
+        results.inproc_errors.append(INTERNALS_ERROR)
+    print(results.tables())
     if args.json:
-        Path(args.json).write_text(json.dumps([{
-            "records": r.records, "generate_s": r.generate_s, "load_s": r.load_s,
-            "check": r.check, "outcomes": r.outcomes,
-            "measures": {k: {"seconds": seconds_of(k, m), "cpu_s": cpu_of(k, m),
-                             "wall_s": m.seconds, "process_cpu_s": m.cpu,
-                             "peak_mb": m.peak_mb, "base_mb": m.base_mb, **m.extra}
-                         for k, m in r.measures.items()},
-        } for r in results], indent=1))
-    return 0 if all(not r.check for r in results) else 1
+        Path(args.json).write_text(json.dumps(results.as_json(), indent=1, ensure_ascii=False))
+    return 1 if results.failed() else 0
 
 
 if __name__ == "__main__":

@@ -19,9 +19,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 
 from generate import generate
-from run import load
 
-from fuling_compliance import load_rules
+from fuling_compliance import load_facts_data, load_rules
 from fuling_compliance.calendar import CHONGQING
 from fuling_compliance.engine.session import Session
 
@@ -31,7 +30,7 @@ def main() -> int:
     parser.add_argument("--size", type=int, default=100_000)
     parser.add_argument("--changes", type=int, default=300)
     args = parser.parse_args()
-    facts = load(generate(args.size, seed=1), "fast")
+    facts = load_facts_data(generate(args.size, seed=1))
     start = time.perf_counter()
     session = Session(load_rules(), facts)
     opened = time.perf_counter() - start

@@ -1,13 +1,20 @@
-"""Shared test configuration: register the feature files' tags as markers.
+"""Shared test configuration: feature tags as markers, and the ``features`` marker.
 
-Only two kinds of tag are allowed, so ``--strict-markers`` rejects anything else:
-a rule id that exists in the bundled rules (``@VIS-02``) and a clause that exists in
-the regulation (``@条款3.2.4``).
+Tags that name a rule (``@VIS-02``: of the bundled rules, or for the features of a worked
+example, ``examples/<name>/features``, of the bundled rules plus that example's ``rules/``)
+or a clause of the regulation (``@条款3.2.4``) mark their scenarios (``pytest -m
+VIS-02``); any other tag fails the scenarios it is on with a message saying why
+(``tests/bdd/conftest.py``), and the other features still run.
+
+Every scenario collected from ``features/`` carries the ``features`` marker, and so do
+the other checks of policy-owned expectations (the example's expected findings, the rule
+book's freshness, every rule having a failing and a passing scenario): ``pytest -m "not
+features"`` is the Python-only suite, which a change of a parameter or an added rule in
+``rules/`` does not break.
 """
 
 from __future__ import annotations
 
-import functools
 import re
 from pathlib import Path
 
@@ -15,34 +22,39 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 FEATURES = ROOT / "features"
-TAG = re.compile(r"(?<!\S)@(\S+)")
+EXAMPLES = ROOT / "examples"
+TAG = re.compile(r"(?<!\S)@([^\s()@:,]+)")
 
 
 def feature_tags() -> set[str]:
+    """The tags of features/ and of the worked examples' features (examples/*/features)."""
     tags: set[str] = set()
-    for path in FEATURES.glob("*.feature"):
+    for path in [*FEATURES.glob("*.feature"), *EXAMPLES.glob("*/features/*.feature")]:
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip().startswith("@"):
-                tags.update(TAG.findall(line))
+                tags.update(TAG.findall(line.split(" #")[0]))
     return tags
 
 
-@functools.cache
-def rule_ids() -> frozenset[str]:
-    from fuling_compliance import load_rules
-
-    return frozenset(r.id for r in load_rules())
-
-
-def allowed_tag(tag: str) -> bool:
-    from fuling_compliance.rules.regulation import regulation
-
-    if tag.startswith("条款"):
-        return tag.removeprefix("条款") in regulation().clauses
-    return tag in rule_ids()
-
-
 def pytest_configure(config: pytest.Config) -> None:
+    # every tag is registered, so that no tag stops the feature files from loading
+    # (pytest-bdd marks example rows with their tags directly); the scenarios of a tag
+    # that names no rule or clause fail instead, and get no marker
     for tag in sorted(feature_tags()):
-        if allowed_tag(tag):
-            config.addinivalue_line("markers", f"{tag}: feature tag")
+        config.addinivalue_line("markers", f"{tag}: feature tag")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every pytest-bdd scenario is a ``features`` test."""
+    from pytest_bdd.scenario import scenario_wrapper_template_registry
+
+    for item in items:
+        function = getattr(item, "function", None)
+        if function is not None and function in scenario_wrapper_template_registry:
+            item.add_marker(pytest.mark.features)
+
+
+def pytest_make_parametrize_id(config: pytest.Config, val: object, argname: str) -> str | None:
+    """Bytes parameters get escaped ids: ids are not escaped in this project (scenario
+    names and example values show as Chinese), and pytest would join raw bytes."""
+    return repr(val)[2:-1] if isinstance(val, bytes) else None

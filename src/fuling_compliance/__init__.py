@@ -24,45 +24,69 @@ __version__ = "0.1.0"
 _WHERE: dict[str, str] = {
     "CalendarError": ".errors",
     "Change": ".engine.session",
+    "Diff": ".reports.diff",
     "EngineError": ".errors",
     "FactSet": ".facts.model",
     "FactsError": ".errors",
+    "Fields": ".facts.fields",
     "Finding": ".reports.report",
     "FulingError": ".errors",
     "InputError": ".errors",
     "Problem": ".errors",
     "Report": ".reports.report",
+    "ReportError": ".errors",
     "Rule": ".rules.model",
     "RuleSet": ".rules.load",
     "RulesError": ".errors",
     "Session": ".engine.session",
+    "WaiverSet": ".rules.waivers",
+    "WaiversError": ".errors",
+    "apply_baseline": ".reports.diff",
+    "apply_waivers": ".reports.waive",
+    "diff_reports": ".reports.diff",
+    "diff_rules": ".reports.diff",
     "evaluate": ".reports.evaluate",
     "load_facts": ".facts.load",
     "load_facts_data": ".facts.load",
+    "load_report": ".reports.diff",
     "load_rules": ".rules.load",
+    "load_waivers": ".rules.waivers",
+    "load_waivers_data": ".rules.waivers",
     "validate_rule_files": ".rules.load",
 }
 
 __all__ = [
     "CalendarError",
     "Change",
+    "Diff",
     "EngineError",
     "FactSet",
     "FactsError",
+    "Fields",
     "Finding",
     "FulingError",
     "InputError",
     "Problem",
     "Report",
+    "ReportError",
     "Rule",
     "RuleSet",
     "RulesError",
     "Session",
+    "WaiverSet",
+    "WaiversError",
     "__version__",
+    "apply_baseline",
+    "apply_waivers",
+    "diff_reports",
+    "diff_rules",
     "evaluate",
     "load_facts",
     "load_facts_data",
+    "load_report",
     "load_rules",
+    "load_waivers",
+    "load_waivers_data",
     "validate_rule_files",
 ]
 
@@ -76,14 +100,20 @@ if TYPE_CHECKING:
         FulingError,
         InputError,
         Problem,
+        ReportError,
         RulesError,
+        WaiversError,
     )
+    from .facts.fields import Fields
     from .facts.load import load_facts, load_facts_data
     from .facts.model import FactSet
+    from .reports.diff import Diff, apply_baseline, diff_reports, diff_rules, load_report
     from .reports.evaluate import evaluate
     from .reports.report import Finding, Report
+    from .reports.waive import apply_waivers
     from .rules.load import RuleSet, load_rules, validate_rule_files
     from .rules.model import Rule
+    from .rules.waivers import WaiverSet, load_waivers, load_waivers_data
 else:
     # not seen by type checkers: a module __getattr__ would make every misspelt name Any
 

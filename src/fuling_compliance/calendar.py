@@ -15,12 +15,16 @@ Working days are counted as *coordinates* so the engine can compare them with pl
 arithmetic: ``start(d) = 2 × (working days up to and including d)`` and
 ``end(d) = start(d) + (0 if d is a working day else 1)``. "Within N working days of S"
 (counting from the next working day, until the end of the N-th) holds for an event on
-day E exactly when ``end(E) <= start(S) + 2N``.
+day E exactly when ``end(E) <= start(S) + 2N``. For N = 0 that would put the deadline
+before a non-working day S itself; a deadline is never before the moment it counts from,
+so 0 working days means the end of S's own day, as 0 days does (:mod:`.rules.compile`
+compares day numbers then).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import functools
 from collections.abc import Iterable
 from pathlib import Path
@@ -29,11 +33,9 @@ from typing import Any
 import chinese_calendar
 
 from .errors import CalendarError, Problem
-from .yaml_source import PosDict, read_document
+from .yaml_source import PosDict, PosList, read_document
 
 _BASE = dt.date(2004, 1, 1)
-#: the last year a calendar file may add (working days are counted from 2004 on)
-LAST_YEAR = 2200
 _EPOCH_DAY = dt.date(1970, 1, 1)
 #: Chongqing time (UTC+08:00): the district's clock for dates and days
 CHONGQING = dt.timezone(dt.timedelta(hours=8), "Asia/Chongqing")
@@ -136,9 +138,16 @@ def _package_last_year() -> int:
 
 
 def load_calendar_files(paths: Iterable[Path]) -> tuple[WorkingCalendar, list[Problem]]:
-    """Build the calendar from the package plus ``<year>.yaml`` files."""
+    """Build the calendar from the package plus ``<year>.yaml`` files.
+
+    Every problem is placed (file, line, column) and explained: an empty file, a file
+    without ``year:`` or whose name is another year, a value that is not a date or not
+    in that year, a date listed as both a holiday and a working day, the same year in
+    two files. Impossible dates (``2027-02-30``) are refused where they are written.
+    """
     problems: list[Problem] = []
     extra: dict[int, tuple[set[dt.date], set[dt.date]]] = {}
+    seen: dict[int, str] = {}
     for path in sorted(paths):
         data, read_problems = read_document(path)
         problems.extend(read_problems)
@@ -147,6 +156,14 @@ def load_calendar_files(paths: Iterable[Path]) -> tuple[WorkingCalendar, list[Pr
         parsed = _parse_year(str(path), data, problems)
         if parsed is not None:
             year, holidays, workdays = parsed
+            if year in seen:
+                line, col = data.at("year")
+                problems.append(Problem(
+                    file=str(path), line=line, column=col, field="year", code="calendar",
+                    message=f"year {year} is also given in {seen[year]}",
+                    message_zh=f"{year} 年的日历与 {seen[year]} 重复"))
+                continue
+            seen[year] = str(path)
             extra[year] = (holidays, workdays)
     return (WorkingCalendar(extra) if extra else official_calendar()), problems
 
@@ -157,39 +174,78 @@ def official_calendar() -> WorkingCalendar:
     return WorkingCalendar()
 
 
+_CALENDAR_KEYS = ("year", "source", "holidays", "workdays")
+
+
 def _parse_year(
     file: str, data: Any, problems: list[Problem]
 ) -> tuple[int, set[dt.date], set[dt.date]] | None:
-    def bad(key: str | None, en: str, zh: str) -> None:
-        line, col = data.at(key) if isinstance(data, PosDict) and key else (1, 1)
-        problems.append(Problem(file=file, line=line, column=col, field=key, message=en,
-                                message_zh=zh, code="calendar"))
+    def bad(node: Any, key: Any, en: str, zh: str) -> None:
+        line: int | None
+        col: int | None
+        if isinstance(node, (PosDict, PosList)) and key is not None:
+            line, col = node.at(key)
+        else:
+            line, col = getattr(node, "pos", (1, 1))
+        problems.append(Problem(file=file, line=line, column=col,
+                                field=str(key) if isinstance(key, str) else None,
+                                message=en, message_zh=zh, code="calendar"))
 
-    if not isinstance(data, PosDict) or not isinstance(data.get("year"), int) \
-            or isinstance(data.get("year"), bool):
-        bad("year", "a calendar file needs `year: <int>`", "日历文件需要 `year: <整数>`")
+    if isinstance(data, PosDict) and not data:
+        bad(data, None, "the calendar file is empty: it needs `year`, `holidays` and "
+            "`workdays`, e.g. year: 2027, holidays: [2027-01-01, ...], "
+            "workdays: [2027-02-07, ...]",
+            "日历文件是空的：需要写明 `year`（年份）、`holidays`（放假的工作日）和 "
+            "`workdays`（调休上班的周末），例如 year: 2027")
         return None
-    year = int(data["year"])
-    if not _BASE.year <= year <= LAST_YEAR:
-        bad("year", f"year {year} is outside {_BASE.year} to {LAST_YEAR}",
-            f"年份 {year} 不在 {_BASE.year} 至 {LAST_YEAR} 之间")
+    if not isinstance(data, PosDict):
+        bad(data, None, "a calendar file is a mapping with `year`, `holidays` and `workdays`",
+            "日历文件应为映射，包含 `year`、`holidays` 和 `workdays`")
         return None
     for key in data:
-        if key not in {"year", "holidays", "workdays", "source"}:
-            bad(key, f"unknown key {key!r}", f"未知的键 {key!r}")
+        if key not in _CALENDAR_KEYS:
+            guess = difflib.get_close_matches(str(key), _CALENDAR_KEYS, n=1)
+            bad(data, key, f"unknown key {key!r}" + (f" (did you mean {guess[0]!r}?)"
+                                                     if guess else ""),
+                f"未知的键 {key!r}" + (f"（是否应为 {guess[0]!r}？）" if guess else ""))
+    year = data.get("year")
+    if not isinstance(year, int) or isinstance(year, bool) or not 2000 <= year <= 2200:
+        bad(data, "year" if "year" in data else None,
+            f"a calendar file needs `year: <the year>` (got {year!r})",
+            f"日历文件需要 `year: <年份>`，例如 year: 2027（实际为 {year!r}）")
+        return None
+    stem = Path(file).stem
+    if stem.isdigit() and len(stem) == 4 and int(stem) != year:
+        bad(data, "year", f"the file is named {stem} but gives year {year}",
+            f"文件名是 {stem}，但 year 写的是 {year}")
     sets: list[set[dt.date]] = []
+    where: dict[tuple[str, dt.date], tuple[PosList, int]] = {}
     for key in ("holidays", "workdays"):
         days: set[dt.date] = set()
-        listed = data.get(key) or []
-        if not isinstance(listed, list):
-            bad(key, f"{key} must be a list of dates", f"{key} 必须是日期列表")
-            listed = []
-        for value in listed:
+        values = data.get(key)
+        if values is None:
+            sets.append(days)
+            continue
+        if not isinstance(values, PosList):
+            bad(data, key, f"{key} is a list of dates, e.g. [{year}-01-01, {year}-10-01]",
+                f"{key} 应为日期列表，例如 [{year}-01-01, {year}-10-01]")
+            sets.append(days)
+            continue
+        for index, value in enumerate(values):
             if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
-                bad(key, f"{key}: {value!r} is not a date", f"{key}：{value!r} 不是日期")
+                bad(values, index, f"{key}: {value!r} is not a date (YYYY-MM-DD)",
+                    f"{key}：{value!r} 不是日期（应写成 YYYY-MM-DD）")
             elif value.year != year:
-                bad(key, f"{key}: {value} is not in {year}", f"{key}：{value} 不在 {year} 年")
+                bad(values, index, f"{key}: {value} is not in {year}",
+                    f"{key}：{value} 不在 {year} 年（本文件是 {year} 年的日历）")
+            elif value in days:
+                bad(values, index, f"{key}: {value} is listed twice", f"{key}：{value} 重复")
             else:
                 days.add(value)
+                where[(key, value)] = (values, index)
         sets.append(days)
-    return year, sets[0], sets[1]
+    for day in sorted(sets[0] & sets[1]):
+        values, index = where[("workdays", day)]
+        bad(values, index, f"{day} is both a holiday and a working day: keep it in one list",
+            f"{day} 同时出现在 holidays（放假）和 workdays（调休上班）中：只能保留一处")
+    return year, sets[0] - sets[1], sets[1] - sets[0]

@@ -5,7 +5,9 @@ Every error the library raises derives from one root::
     FulingError
     ├── InputError            input rejected; carries a list of Problem (all at once)
     │   ├── FactsError        a fact set failed loading or integrity checks
-    │   └── RulesError        a rule file failed loading or validation
+    │   ├── RulesError        a rule file failed loading or validation
+    │   ├── WaiversError      a waiver file failed loading or validation
+    │   └── ReportError       a report given as input (a baseline, a diff side) is unusable
     ├── CalendarError         a working day was needed for a year no calendar knows
     └── EngineError           durable_rules misbehaved (lost fact, failed action, ...)
 
@@ -142,6 +144,15 @@ class FactsError(InputError):
 
 class RulesError(InputError):
     """A rule file failed loading or validation; nothing was evaluated."""
+
+
+class WaiversError(InputError):
+    """A waiver file failed loading or validation; nothing was evaluated."""
+
+
+class ReportError(InputError):
+    """A report file given as input (``--baseline``, ``diff``) could not be read as a
+    ``fuling-compliance/report/v1`` report."""
 
 
 class CalendarError(FulingError):

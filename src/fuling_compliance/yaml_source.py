@@ -38,7 +38,7 @@ import datetime as dt
 import json
 import os
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from stat import S_ISREG
@@ -104,6 +104,26 @@ def _pos_list(pos: Pos) -> PosList:
     items.pos = pos
     items.item_pos = []
     return items
+
+
+def position(data: Any, path: Sequence[Any]) -> Pos:
+    """Line and column of the key (or item) at ``path`` in a positioned document; the
+    nearest container's when the path goes further than the document (a missing key)."""
+    node: Any = data
+    pos: Pos = getattr(data, "pos", (1, 1))
+    for key in path:
+        if not holds(node, key) or not isinstance(node, (PosDict, PosList)):
+            break
+        pos = node.at(key)
+        node = node[key]
+    return pos
+
+
+def holds(node: Any, key: Any) -> bool:
+    """Whether ``node`` (a mapping or a list) has the key or index ``key``."""
+    if isinstance(node, Mapping):
+        return isinstance(key, str) and key in node
+    return isinstance(node, list) and isinstance(key, int) and 0 <= key < len(node)
 
 
 # ----------------------------------------------------------------------------- limits
@@ -196,6 +216,152 @@ def parse_text(
         return _Builder(text, name, positions=positions).document(), []
     except _Refused as refused:
         return None, [refused.problem]
+
+
+# ----------------------------------------------------------------------------- syntax
+@dataclass(frozen=True)
+class _Mark:
+    """A place in the text (0-based, as libyaml's marks)."""
+
+    line: int
+    column: int
+
+
+#: libyaml's words for an impossible date or time -> Chinese
+_IMPOSSIBLE_ZH = (
+    ("day is out of range for month", "该月没有这一天"),
+    ("month must be in 1..12", "月份应为 1–12"),
+    ("hour must be in 0..23", "小时应为 0–23"),
+    ("minute must be in 0..59", "分钟应为 0–59"),
+    ("second must be in 0..59", "秒应为 0–59"),
+    ("year", "年份超出范围"),
+    ("Exceeds the limit", "数字位数过多"),
+    ("too large", "数字太大"),
+)
+
+
+def _impossible_zh(reason: str) -> str:
+    for en, zh in _IMPOSSIBLE_ZH:
+        if en in reason:
+            return zh
+    return reason
+
+
+_FULLWIDTH_KEY = re.compile(r"^\s*(?:-\s+)?[^\s:#'\"{}\[\],]+\s*：")
+
+
+def explain_syntax(exc: yaml.MarkedYAMLError, text: str) -> tuple[Any, str, str]:
+    """``(mark, en, zh)`` for a libyaml syntax error: where the cause most likely is,
+    and what to do about it in plain words (libyaml's own words kept in brackets)."""
+    what = exc.problem or exc.context or "invalid YAML"
+    context = exc.context or ""
+    mark: Any = exc.problem_mark or exc.context_mark
+    lines = text.splitlines()
+    line = mark.line if mark is not None else 0
+    column = mark.column if mark is not None else 0
+    here = lines[line] if 0 <= line < len(lines) else ""
+    char = here[column] if 0 <= column < len(here) else ""
+    # a Chinese colon written where YAML needs ": " shows up as an error further down
+    for number in range(min(line, len(lines) - 1), max(line - 2, -1), -1):
+        if _FULLWIDTH_KEY.match(lines[number]) and ": " not in lines[number].split("：")[0]:
+            return (_Mark(number, lines[number].index("：")),
+                    f"YAML syntax: a Chinese colon '：' after a key; YAML needs ': ' "
+                    f"(an ASCII colon and a space) ({what})",
+                    f"YAML 语法错误：键后面用了中文冒号“：”，请改成英文冒号加空格“: ”（{what}）")
+    opened = _unclosed_quote(text, line, column)
+    if opened is not None:
+        return (opened, f"YAML syntax: a quote opened here is not closed on its line, so "
+                f"the text runs on to line {line + 1}: close it or remove it ({what})",
+                f"YAML 语法错误：这里开始的引号在本行没有闭合，一直延续到第 {line + 1} 行："
+                f"请补上配对的引号，或去掉这个引号（{what}）")
+    en: str
+    zh: str
+    if "tab" in what or (char == "\t" and "cannot start any token" in what):
+        en = "a tab character: YAML is indented with spaces only; replace the tab with spaces"
+        zh = "这一行有制表符（Tab）：YAML 只能用空格缩进，请把 Tab 换成空格"
+        tab = here.find("\t")
+        if tab >= 0:
+            mark = _Mark(line, tab)
+    elif "cannot start any token" in what:
+        en = (f"a value cannot start with {char!r}: put it in quotes, e.g. \"{char}...\""
+              if char else "this character cannot start a value: put the value in quotes")
+        zh = (f"取值不能以“{char}”开头：请给整个取值加引号，例如 \"{char}…\"" if char else
+              "这里的字符不能作为取值的开头：请给取值加引号")
+    elif "quoted scalar" in context and "end of stream" in what:
+        mark = exc.context_mark
+        en = "a quote is never closed: add the matching quote (\" or ') at the end of the text"
+        zh = ("引号没有闭合：从这里开始的引号直到文件结尾都没有结束，"
+              "请在文字末尾补上配对的引号（\" 或 '）")
+    elif "quoted scalar" in context:
+        en = ("inside double quotes a backslash starts an escape: write \\\\ for a "
+              "backslash, or use single quotes")
+        zh = "双引号中的反斜杠“\\”表示转义：要写反斜杠本身请写成“\\\\”，或改用单引号"
+    elif "mapping values are not allowed" in what:
+        en = ("a ': ' where none can be: either this line is indented differently from the "
+              "keys beside it, or a value contains ': ' and needs quotes "
+              "(e.g. note: \"时间: 9:00\")")
+        zh = ("这里不能出现“: ”：要么这一行的缩进与同一层的其他键不一致（同一层的键要左对齐），"
+              "要么取值中含有“: ”却没有加引号（例如 note: \"时间: 9:00\"）")
+    elif "expected '-' indicator" in what:
+        en = ("a list is not aligned: every item of one list starts with '- ' in the same "
+              "column, and nothing else may sit at that indentation")
+        zh = "列表没有对齐：同一列表的每一项都以“- ”开头并左对齐，这一行的缩进与列表项不一致"
+    elif "did not find expected key" in what:
+        en = ("this line does not fit the indentation above it (a key indented less or more "
+              "than its neighbours), or text follows a closing quote")
+        zh = "这一行的缩进与上面不一致（同一层的键要左对齐），或者引号结束后还有多余的文字"
+    elif "could not find expected ':'" in what:
+        mark = exc.context_mark or mark
+        en = "a key without ':': write 'key: value' (a colon and a space), or close a quote"
+        zh = "缺少冒号：每一行应写成“键: 值”（英文冒号后加空格）；也可能是上一行的引号没有闭合"
+    elif "expected ',' or '}'" in what:
+        en = ("a {...} mapping is not closed, or a value inside it holds a comma or braces: "
+              "add the '}', or put that value in quotes (e.g. note: \"取 {reply_days} 天\")")
+        zh = ("花括号 {…} 没有闭合，或者其中的取值含有逗号或花括号：请补上“}”，"
+              "或给这个取值加引号（例如 note: \"取 {reply_days} 天\"）")
+    elif "expected ',' or ']'" in what:
+        en = "a [...] list is not closed, or an item holds a comma: add the ']' or quote the item"
+        zh = "方括号 […] 没有闭合，或者其中某一项含有逗号：请补上“]”，或给这一项加引号"
+    elif "alphabetic or numeric character" in what:
+        en = "'&' and '*' must be followed by a name; if this is text, put it in quotes"
+        zh = "“&”和“*”后面必须是名称；如果这是普通文字，请加引号"
+    elif "block sequence entries are not allowed" in what or "expected <block end>" in what:
+        en = "the indentation changes where it cannot: align this line with its neighbours"
+        zh = "缩进不一致：请让这一行与同一层的其他行左对齐"
+    else:
+        en = "check the indentation (spaces only) and the quotes around this place"
+        zh = "请检查这附近的缩进（只能用空格）和引号是否配对"
+    return mark, f"YAML syntax: {en} ({what})", f"YAML 语法错误：{zh}（{what}）"
+
+
+def _unclosed_quote(text: str, line: int, column: int) -> _Mark | None:
+    """Where a quoted text that ends just before the error began, if on an earlier line
+    (a quote left open swallows the lines up to the next quote of its kind)."""
+    lines = text.splitlines(keepends=True)
+    if line >= len(lines):
+        return None
+    offset = sum(len(x) for x in lines[:line]) + column
+    before = text[:offset].rstrip(" ")
+    if not before or before[-1] not in "\"'":
+        return None
+    quote = before[-1]
+    i = len(before) - 2
+    while i >= 0:
+        if text[i] == quote:
+            if quote == '"' and i > 0 and text[i - 1] == "\\":
+                i -= 2
+                continue
+            if quote == "'" and i > 0 and text[i - 1] == "'":
+                i -= 2
+                continue
+            break
+        i -= 1
+    if i < 0:
+        return None
+    start_line = text.count("\n", 0, i)
+    if start_line >= line:
+        return None
+    return _Mark(start_line, i - (text.rfind("\n", 0, i) + 1))
 
 
 # ----------------------------------------------------------------------------- JSON
@@ -352,8 +518,9 @@ def _impossible_text(text: str, exc: Exception) -> tuple[str, str]:
     if _TIMESTAMP_RE.fullmatch(text) or (text[:4].isdigit() and "-" in text) \
             or "timestamp" in str(exc):
         return (f"no such date or time: {shown!r} ({exc})",
-                f"不存在的日期或时间：{shown!r}")
-    return f"impossible value {shown!r}: {exc}", f"无效的取值 {shown!r}"
+                f"不存在的日期或时间：{shown!r}（{_impossible_zh(str(exc))}）")
+    return (f"impossible value {shown!r}: {exc}",
+            f"无效的取值 {shown!r}：{_impossible_zh(str(exc))}")
 
 
 def _resolve_plain(text: str) -> Any:
@@ -450,6 +617,7 @@ class _Builder:
                                    message="text with a lone UTF-16 surrogate is not Unicode",
                                    message_zh="文本含有不成对的 UTF-16 代理项，不是有效的 Unicode "
                                    "文本")) from None
+        self._text = text
         self._name = name
         self._positions = positions
         self._wanted = wanted
@@ -493,10 +661,8 @@ class _Builder:
                 return _pos_dict((1, 1)) if self._positions or self._wanted is not None else {}
             return root
         except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            what = exc.problem or exc.context or "invalid YAML"
-            raise self._refuse(mark, "syntax", f"YAML syntax: {what}",
-                               f"YAML 语法错误：{what}") from None
+            mark, en, zh = explain_syntax(exc, self._text)
+            raise self._refuse(mark, "syntax", en, zh) from None
         except yaml.YAMLError as exc:
             raise self._refuse(None, "syntax", f"YAML: {exc}", f"YAML 错误：{exc}") from None
         finally:

@@ -1,37 +1,37 @@
-"""Step definitions for the Chinese feature files, shared by every feature.
+"""pytest-bdd runs the feature files with the package's step library.
 
-Scenarios build fact sets from data tables through the public API
-(:func:`fuling_compliance.load_facts_data`) and evaluate with
-:func:`fuling_compliance.evaluate` — the path a user takes. Column headers are the
-Chinese labels of :mod:`fuling_compliance.facts.labels` (or field keys); an empty cell leaves
-the field out (unknown, or "has not happened" for event timestamps); 是/否 are booleans;
-enumeration values may be written with their Chinese labels; list cells are separated
-by 、 or commas (``无``: an empty list).
+The step definitions live in :mod:`fuling_compliance.testing.steps` (``fuling-compliance
+test`` runs the same functions; ``fuling-compliance steps`` lists them); this module
+registers each with pytest-bdd and makes failures short: a step that does not hold is
+reported as the feature file's place, the step and the message (expected and actual
+outcome, the finding's message) in Chinese and English, without a traceback. Scenarios
+are checked before their steps as :func:`fuling_compliance.testing.checks.scenario_problems`
+says (no steps, a step swallowed into a description, a tag naming no rule).
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import re
+import functools
+from collections.abc import Generator
+from pathlib import Path
 from typing import Any
 
 import pytest
-from pytest_bdd import given, parsers, then, when
+from pytest_bdd import parsers
+from pytest_bdd import step as bdd_step
 
-from fuling_compliance import Report, evaluate, load_facts_data, load_rules
-from fuling_compliance.facts.labels import (
-    FALSE_WORDS,
-    STATUS_LABELS,
-    TRUE_WORDS,
-    collection_for_label,
-    field_for_label,
-    value_for_label,
-)
-from fuling_compliance.facts.model import field_kinds
+from fuling_compliance import load_rules
+from fuling_compliance.testing import steps as library
+from fuling_compliance.testing.checks import scenario_problems, tag_problem
+from fuling_compliance.testing.steps import StepFailure, World
 
-STEP_WORDS = ("假如", "假设", "假定", "当", "那么", "而且", "但是", "并且", "同时", "给定",
-              "Given", "When", "Then", "And", "But")
+ROOT = Path(__file__).resolve().parents[2]
 _RULES = None
+
+for _definition in library.STEPS:
+    for _regex in _definition.regexes:
+        bdd_step(parsers.re(_regex.pattern), _definition.kind,
+                 converters=_definition.converters)(_definition.func)
 
 
 def bundled_rules() -> Any:
@@ -41,172 +41,76 @@ def bundled_rules() -> Any:
     return _RULES
 
 
-def pytest_bdd_before_scenario(request: Any, feature: Any, scenario: Any) -> None:
-    """Fail a scenario with no steps, or with a step-like line swallowed as description.
-
-    ``给定`` is not a Gherkin keyword in zh-CN: a line starting with it becomes part of
-    the description and the scenario would pass without checking anything.
-    """
-    if not scenario.steps:
-        pytest.fail(f"scenario {scenario.name!r} has no steps")
-    texts = [getattr(scenario, "description", "") or "", getattr(feature, "description", "")]
-    rule = getattr(scenario, "rule", None)
-    if rule is not None:
-        texts.append(getattr(rule, "description", "") or "")
-    for text in texts:
-        for line in text.splitlines():
-            if line.strip().startswith(STEP_WORDS):
-                pytest.fail(f"scenario {scenario.name!r}: the line {line.strip()!r} looks like a "
-                            "step but is part of a description (is its keyword valid?)")
-
-
-class World:
-    """What a scenario has built so far."""
-
-    def __init__(self) -> None:
-        self.document: dict[str, Any] = {}
-        self.as_of: dt.datetime | None = None
-        self.report: Report | None = None
-        self.rules: Any = None
+@functools.cache
+def rule_ids() -> list[str]:
+    """The rules tags may name: the bundled ones, and those of the worked examples'
+    extensions (``examples/<name>/rules``, used with ``使用规则目录``)."""
+    ids = {r.id for r in bundled_rules()}
+    for extension in sorted((ROOT / "examples").glob("*/rules")):
+        ids.update(r.id for r in load_rules([ROOT / "rules", extension]))
+    return sorted(ids)
 
 
 @pytest.fixture
 def world() -> World:
-    return World()
+    return World(bundled_rules(), ROOT, (ROOT / "rules",))
 
 
-def _cell(collection: str, field: str, text: str) -> Any:
-    kinds = field_kinds(collection)
-    if field not in kinds:
-        return text  # unknown columns are passed through (the loader warns)
-    kind, _ = kinds[field]
-    text = text.strip()
-    if kind == "bool":
-        if text in TRUE_WORDS:
-            return True
-        if text in FALSE_WORDS:
-            return False
-        return text
-    if kind == "list":
-        if text == "无":  # an empty (known) list, as in the spreadsheet template
-            return []
-        return [value_for_label(v.strip()) for v in re.split(r"[、,，]", text) if v.strip()]
-    if kind == "enum":
-        return value_for_label(text)
-    if kind == "int":
-        return int(text) if re.fullmatch(r"-?\d+", text) else text
-    if kind == "number":
-        return float(text) if re.fullmatch(r"-?\d+(\.\d+)?", text) else text
-    if kind == "datetime":
-        return text.replace(" ", "T") if re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d(:\d\d)?", text) \
-            else text
-    return text
+_PLACE = pytest.StashKey[tuple[str, int, str]]()
+_SCENARIO = pytest.StashKey[tuple[str, str, int]]()
 
 
-def _records(collection: str, datatable: list[list[str]]) -> list[dict[str, Any]]:
-    header = datatable[0]
-    fields = []
-    for label in header:
-        key = field_for_label(label)
-        if key is None:
-            raise AssertionError(f"unknown column {label!r} for {collection}")
-        fields.append(key)
-    records = []
-    for row in datatable[1:]:
-        record: dict[str, Any] = {}
-        for field, text in zip(fields, row, strict=True):
-            if text.strip() == "":
-                continue
-            record[field] = None if text.strip() == "未知" else _cell(collection, field, text)
-        records.append(record)
-    return records
+def pytest_bdd_before_scenario(request: Any, feature: Any, scenario: Any) -> None:
+    """Fail a scenario with no steps, a step-like line in a description, an unknown tag."""
+    request.node.stash[_SCENARIO] = (feature.rel_filename, scenario.name, scenario.line_number)
+    rule = getattr(scenario, "rule", None)
+    descriptions = [getattr(scenario, "description", "") or "", feature.description or "",
+                    getattr(rule, "description", "") or ""]
+    # an example row's tags (on its 例子: block) are marks of the row's parametrization
+    row_marks = getattr(getattr(request.node, "callspec", None), "marks", [])
+    tags = [*sorted(scenario.tags), *sorted(feature.tags),
+            *(sorted(rule.tags) if rule is not None else []), *(m.name for m in row_marks)]
+    problems = scenario_problems(scenario.name, len(scenario.steps), descriptions, tags,
+                                 rule_ids())
+    if problems:
+        raise StepFailure(problems[0], hints=problems[1:])
 
 
-@given(parsers.parse("有以下{label}："))
-@given(parsers.parse("有以下{label}:"))
-def given_records(world: World, label: str, datatable: list[list[str]]) -> None:
-    collection = collection_for_label(label)
-    assert collection is not None, f"unknown collection {label!r}"
-    records = _records(collection, datatable)
-    if collection == "commission":
-        assert len(records) == 1, "区经济信息委 is one record"
-        world.document["commission"] = records[0]
-    else:
-        world.document.setdefault(collection, []).extend(records)
+def pytest_bdd_step_func_lookup_error(request: Any, feature: Any, scenario: Any, step: Any,
+                                      exception: Exception) -> None:
+    """An unknown step: the nearest phrases instead of pytest-bdd's error."""
+    request.node.stash[_PLACE] = (feature.rel_filename, step.line_number,
+                                  f"{step.keyword} {step.name}")
+    raise library.unknown_step(step.type, step.name)
 
 
-@given(parsers.parse('评估时间为 "{moment}"'))
-def given_as_of(world: World, moment: str) -> None:
-    world.as_of = dt.datetime.fromisoformat(moment.replace(" ", "T"))
+def pytest_bdd_step_error(request: Any, feature: Any, scenario: Any, step: Any,
+                          step_func: Any, step_func_args: Any, exception: Exception) -> None:
+    request.node.stash[_PLACE] = (feature.rel_filename, step.line_number,
+                                  f"{step.keyword} {step.name}")
 
 
-@when("进行合规检查")
-def when_check(world: World) -> None:
-    facts = load_facts_data(world.document)
-    world.report = evaluate(world.rules or bundled_rules(), facts, world.as_of,
-                            all_outcomes=True)
+def pytest_bdd_apply_tag(tag: str, function: Any) -> Any:
+    """Only tags that name a rule or a clause become markers; others fail their scenario."""
+    allowed = tag_problem(tag, rule_ids()) is None
+    return None if allowed else True
 
 
-def _finding(world: World, rule: str, label: str, subject: str, item: str | None) -> Any:
-    assert world.report is not None, "no check was run (missing 当 进行合规检查)"
-    collection = collection_for_label(label)
-    assert collection is not None, f"unknown subject type {label!r}"
-    matches = [f for f in world.report.findings
-               if f.rule == rule and f.subject.id == subject and f.item == item]
-    assert matches, f"{rule} produced no outcome for {label} {subject!r} (item {item!r})"
-    assert len(matches) == 1
-    return matches[0]
-
-
-def _status_key(label: str) -> str:
-    for key, text in STATUS_LABELS.items():
-        if label in (key, text):
-            return key
-    raise AssertionError(f"unknown outcome {label!r}")
-
-
-@then(parsers.parse('规则 "{rule}" 对 {label} "{subject}" 的结论为 "{status}"'))
-def then_outcome(world: World, rule: str, label: str, subject: str, status: str) -> None:
-    finding = _finding(world, rule, label, subject, None)
-    assert finding.status == _status_key(status), (
-        f"{rule} on {subject}: expected {status}, got {STATUS_LABELS[finding.status]} "
-        f"({finding.message.zh})")
-
-
-@then(parsers.parse('规则 "{rule}" 对 {label} "{subject}" 的 "{item}" 项结论为 "{status}"'))
-def then_item_outcome(world: World, rule: str, label: str, subject: str, item: str,
-                      status: str) -> None:
-    finding = _finding(world, rule, label, subject, value_for_label(item))
-    assert finding.status == _status_key(status), (
-        f"{rule} on {subject}/{item}: expected {status}, got {STATUS_LABELS[finding.status]}")
-
-
-@then(parsers.parse('规则 "{rule}" 对 {label} "{subject}" 的说明包含 "{text}"'))
-def then_message(world: World, rule: str, label: str, subject: str, text: str) -> None:
-    finding = _finding(world, rule, label, subject, None)
-    assert text in finding.message.zh, f"{text!r} not in {finding.message.zh!r}"
-
-
-@then(parsers.parse('规则 "{rule}" 对 {label} "{subject}" 的责任方为 "{party}"'))
-def then_responsible(world: World, rule: str, label: str, subject: str, party: str) -> None:
-    finding = _finding(world, rule, label, subject, None)
-    expected = "commission" if party == "区经济信息委" else "supplier"
-    assert finding.responsible.type == expected
-
-
-@then(parsers.parse('规则 "{rule}" 对 {label} "{subject}" 的 "{item}" 项说明包含 "{text}"'))
-def then_item_message(world: World, rule: str, label: str, subject: str, item: str,
-                      text: str) -> None:
-    finding = _finding(world, rule, label, subject, value_for_label(item))
-    assert text in finding.message.zh, f"{text!r} not in {finding.message.zh!r}"
-
-
-@then(parsers.parse('规则 "{rule}" 对 {label} "{subject}" 的证据 "{key}" 为 "{value}"'))
-def then_evidence(world: World, rule: str, label: str, subject: str, key: str,
-                  value: str) -> None:
-    finding = _finding(world, rule, label, subject, None)
-    assert key in finding.evidence, f"no evidence {key!r} in {sorted(finding.evidence)}"
-    shown = finding.evidence[key]
-    shown = "未知" if shown is None else ("是" if shown is True else "否" if shown is False
-                                        else str(shown))
-    assert shown == value, f"evidence {key!r} is {shown!r}, expected {value!r}"
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]
+                              ) -> Generator[None, Any, Any]:
+    """A step that does not hold: its place, the step and the message, no traceback."""
+    report = yield
+    failure = call.excinfo.value if call.excinfo is not None else None
+    if report.failed and isinstance(failure, StepFailure):
+        lines = []
+        if _SCENARIO in item.stash:
+            file, name, line = item.stash[_SCENARIO]
+            lines.append(f"场景 / scenario: {name}  ({file}:{line})")
+        if _PLACE in item.stash:
+            file, line, text = item.stash[_PLACE]
+            lines.append(f"{file}:{line}: {text}")
+        lines += ["  " + x for x in failure.lines("zh")]
+        lines += ["  " + x for x in failure.lines("en")]
+        report.longrepr = "\n".join(lines)
+    return report

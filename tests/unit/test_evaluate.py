@@ -136,11 +136,17 @@ def test_policy_staff_can_add_a_calendar_year(tmp_path: Path) -> None:
     custom = load_rules([rules_dir]).select(["CMP-04"])
     facts = load_facts_data({"suppliers": [{"id": "S1"}], "complaints": [
         {"id": "C1", "supplier_id": "S1", "concerns": "internal",
-         "received_at": "2026-12-30T10:00:00"}]})
-    # 10 working days after 2026-12-30: 12-31, then 01-04..01-08, 01-11..01-14 (01-01 is
-    # the holiday the YAML file adds): the deadline is the end of 2027-01-14
-    on_time = evaluate(custom, facts, "2027-01-14T23:59:00+08:00", all_outcomes=True)
-    late = evaluate(custom, facts, "2027-01-15T00:01:00+08:00", all_outcomes=True)
+         "received_at": "2026-12-31T10:00:00"}]})
+    # the reply limit (N working days) counted by hand from the next day, 2027-01-01: in
+    # 2027 every weekday but 01-01, the holiday the YAML file adds, is a working day
+    (limit,) = (p.value for p in custom.get("CMP-04").parameters.values())
+    day, counted = dt.date(2026, 12, 31), 0
+    while counted < limit:
+        day += dt.timedelta(days=1)
+        counted += day.weekday() < 5 and day != dt.date(2027, 1, 1)
+    on_time = evaluate(custom, facts, f"{day}T23:59:00+08:00", all_outcomes=True)
+    late = evaluate(custom, facts, f"{day + dt.timedelta(days=1)}T00:01:00+08:00",
+                    all_outcomes=True)
     assert on_time.outcome("CMP-04", "C1") == "pass"
     assert late.outcome("CMP-04", "C1") == "fail"
 

@@ -4,7 +4,9 @@
 copied from the tool's output: it lists every ``fail`` and ``insufficient_data`` finding
 the example is meant to produce. A difference is either a mistake in the example (fix
 the data or the expectation) or a rule/engine that behaves wrongly (fix that, not the
-expectation).
+expectation). The comparison is :func:`fuling_compliance.testing.checks.check_example`,
+the one ``fuling-compliance test`` makes; a change of the policy in ``rules/`` changes
+the expected findings, so these are ``features`` tests.
 """
 
 from __future__ import annotations
@@ -12,9 +14,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import yaml
 
-from fuling_compliance import Report, evaluate, load_facts, load_rules
+from fuling_compliance import load_facts, load_rules
+from fuling_compliance.testing.checks import (
+    ExampleError,
+    ExampleResult,
+    Key,
+    check_example,
+    read_expected,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "fuling-2026q2.yaml"
@@ -24,38 +32,15 @@ EXPECTED = ROOT / "examples" / "expected-findings.yaml"
 #: at least once somewhere in the example.
 KNOWN_NOT_FAILING: dict[str, str] = {}
 
-Key = tuple[str, str, str | None, str]
-
 
 @pytest.fixture(scope="module")
-def report() -> Report:
-    rules = load_rules()
-    facts = load_facts([EXAMPLE])
-    return evaluate(rules, facts)
+def result() -> ExampleResult:
+    return check_example(load_rules(), [EXAMPLE], EXPECTED, KNOWN_NOT_FAILING)
 
 
-@pytest.fixture(scope="module")
-def expected() -> set[Key]:
-    entries = yaml.safe_load(EXPECTED.read_text(encoding="utf-8"))
-    assert isinstance(entries, list), "expected-findings.yaml must be a list"
-    keys: set[Key] = set()
-    for entry in entries:
-        assert set(entry) == {"rule", "subject", "item", "status"}, entry
-        assert entry["status"] in ("fail", "insufficient_data"), entry
-        key = (entry["rule"], str(entry["subject"]), entry["item"], entry["status"])
-        assert key not in keys, f"duplicate expectation {key}"
-        keys.add(key)
-    return keys
-
-
-def _actual(report: Report) -> set[Key]:
-    return {(f.rule, f.subject.id, f.item, f.status) for f in report.findings
-            if f.status in ("fail", "insufficient_data")}
-
-
-def _show(keys: set[Key]) -> str:
+def _show(keys: list[Key]) -> str:
     return "\n".join(f"  {rule:7} {subject:28} {item or '-':22} {status}"
-                     for rule, subject, item, status in sorted(keys, key=repr)) or "  (none)"
+                     for rule, subject, item, status in keys) or "  (none)"
 
 
 def test_example_loads_without_warnings() -> None:
@@ -64,37 +49,44 @@ def test_example_loads_without_warnings() -> None:
     assert list(facts.warnings) == []
 
 
-def test_expectations_name_existing_rules_and_subjects(report: Report,
-                                                       expected: set[Key]) -> None:
-    rule_ids = {r.id for r in load_rules()}
-    unknown = {k for k in expected if k[0] not in rule_ids}
-    assert not unknown, f"expectations for rules that do not exist:\n{_show(unknown)}"
+@pytest.mark.features
+def test_expectations_name_existing_rules(result: ExampleResult) -> None:
+    assert not result.unknown_rules, (
+        f"expectations for rules that do not exist:\n{_show(result.unknown_rules)}")
 
 
-def test_findings_match_expectations(report: Report, expected: set[Key]) -> None:
-    actual = _actual(report)
-    unexpected = actual - expected
-    missing = expected - actual
-    if unexpected or missing:
-        detail: dict[Key, str] = {(f.rule, f.subject.id, f.item, f.status): f.message.zh
-                  for f in report.findings}
+@pytest.mark.features
+def test_findings_match_expectations(result: ExampleResult) -> None:
+    if result.unexpected or result.missing:
         lines = ["the example's findings differ from examples/expected-findings.yaml"]
-        lines.append(f"reported by the tool but not expected ({len(unexpected)}):")
-        for key in sorted(unexpected, key=repr):
-            lines.append(_show({key}) + f"   — {detail.get(key, '')}")
-        lines.append(f"expected but not reported ({len(missing)}):")
-        lines.append(_show(missing))
+        lines.append(f"reported by the tool but not expected ({len(result.unexpected)}):")
+        lines += [_show([key]) + f"   — {message.zh}" for key, message in result.unexpected]
+        lines.append(f"expected but not reported ({len(result.missing)}):")
+        lines.append(_show(result.missing))
         pytest.fail("\n".join(lines), pytrace=False)
 
 
-def test_every_rule_fails_somewhere(report: Report, expected: set[Key]) -> None:
-    rule_ids = {r.id for r in load_rules()}
-    failing = {f.rule for f in report.findings if f.status == "fail"}
-    never = sorted(rule_ids - failing - set(KNOWN_NOT_FAILING))
-    assert not never, f"rules that never fail in the example: {never}"
-    designed = {k[0] for k in expected if k[3] == "fail"}
-    not_designed = sorted(rule_ids - designed - set(KNOWN_NOT_FAILING))
-    assert not not_designed, (
-        f"rules with no expected fail in expected-findings.yaml: {not_designed}")
-    stale = sorted(set(KNOWN_NOT_FAILING) & failing)
+@pytest.mark.features
+def test_every_rule_fails_somewhere(result: ExampleResult) -> None:
+    assert not result.never_failing, (
+        f"rules that never fail in the example: {result.never_failing}")
+    assert not result.not_designed, (
+        f"rules with no expected fail in expected-findings.yaml: {result.not_designed}")
+    check = check_example(load_rules(), [EXAMPLE], EXPECTED)
+    stale = sorted(set(KNOWN_NOT_FAILING) - set(check.never_failing))
     assert not stale, f"KNOWN_NOT_FAILING lists rules that do fail now: {stale}"
+
+
+def test_a_malformed_expectation_is_refused_with_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "expected.yaml"
+    path.write_text("- {rule: OUT-01, subject: A1, item: null, status: fail}\n"
+                    "- {rule: OUT-01, subject: A2, status: fail}\n"
+                    "- {rule: OUT-01, subject: A3, item: null, status: pass}\n"
+                    "- {rule: OUT-01, subject: A1, item: null, status: fail}\n",
+                    encoding="utf-8")
+    with pytest.raises(ExampleError) as info:
+        read_expected(path)
+    assert [(p.line, p.message_zh) for p in info.value.problems] == [
+        (2, "每条应正好有 rule、subject、item、status"),
+        (3, "status 应为 fail 或 insufficient_data"),
+        (4, "重复的条目")]

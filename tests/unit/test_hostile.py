@@ -326,7 +326,7 @@ def test_a_text_parameter_used_as_an_amount_is_located(rules_copy: Path) -> None
     path = rules_copy / "4-5-complaints.yaml"
     _edit(path, "      reply_days:\n        value: 10\n",
           "      reply_days:\n        value: '9:30'\n")
-    _rejected_rules(rules_copy, "reply_days", "must be a number")
+    _rejected_rules(rules_copy, "reply_days", "not a number")
 
 
 def test_a_related_record_without_match_is_evaluated(rules_copy: Path) -> None:

@@ -25,8 +25,8 @@ SRC = str(Path(fuling_compliance.__file__).resolve().parents[1])
 
 #: third-party packages neither ``import fuling_compliance`` nor ``--help`` may load
 HEAVY = frozenset({
-    "chinese_calendar", "dask", "distributed", "durable", "durable_rules_engine", "jinja2",
-    "numpy", "openpyxl", "pydantic", "pydantic_core", "pygal", "rich", "yaml",
+    "chinese_calendar", "dask", "distributed", "durable", "durable_rules_engine", "gherkin",
+    "jinja2", "numpy", "openpyxl", "pydantic", "pydantic_core", "pygal", "rich", "yaml",
 })
 
 #: the only modules of the package itself that ``--help`` and ``--version`` may load

@@ -6,8 +6,9 @@
   line shown after it (up to a ``…``) must begin a line of what it printed (or wrote to
   its ``--output`` file).
 
-Commands run in a scratch folder holding ``examples/``, ``rules/``, ``features/`` and
-``schemas/`` of this checkout, with ``fuling-compliance`` on the ``PATH`` running this
+Commands run in order in a scratch folder holding copies of ``examples/``, ``rules/``,
+``features/`` and ``schemas/`` of this checkout (``$ echo $?`` checks the exit code of
+the command before it), with ``fuling-compliance`` on the ``PATH`` running this
 checkout's package. They must exit 0 or 1 (findings), never print a traceback. A block
 that installs, needs the network or stands for a file of the reader's own is marked
 just above its fence, explicitly: ``<!-- readme-test: skip (why) -->``, or
@@ -21,6 +22,7 @@ import io
 import os
 import re
 import shlex
+import shutil
 import stat
 import subprocess
 import sys
@@ -75,23 +77,26 @@ BLOCKS = blocks()
 
 def test_every_block_is_run_or_marked() -> None:
     assert {b.lang for b in BLOCKS} <= {"python", "sh", "", "yaml"}
-    assert all(b.skip for b in BLOCKS if b.lang == "yaml")
     assert len([b for b in BLOCKS if b.skip is None]) >= 5
 
 
-def test_python_blocks_run(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(ROOT)
-    namespace: dict[str, object] = {"__name__": "readme"}
-    ran = 0
-    for block in BLOCKS:
-        if block.lang != "python" or block.skip:
-            continue
-        printed = io.StringIO()
-        with contextlib.redirect_stdout(printed):
-            exec(compile(block.text, f"README.md:{block.line}", "exec"), namespace)
-        ran += 1
-    assert ran >= 2
-    assert "VIS-02 SM-P14 not_applicable -> fail" in printed.getvalue()
+@pytest.mark.parametrize("block", [b for b in BLOCKS if b.lang == "yaml" and not b.skip],
+                         ids=lambda b: f"README.md:{b.line}")
+def test_yaml_blocks_are_valid_files(block: Block, tmp_path: Path) -> None:
+    """A file shown in full is one the library reads (a rule or waiver file)."""
+    from fuling_compliance import load_rules
+    from fuling_compliance.rules.waivers import load_waivers
+
+    path = tmp_path / "shown.yaml"
+    path.write_text(block.text, encoding="utf-8")
+    if "fuling-compliance/rules/v1" in block.text:
+        assert len(load_rules(path)) >= 1
+    elif "fuling-compliance/waivers/v1" in block.text:
+        load_waivers([path], load_rules())
+    else:
+        from fuling_compliance.yaml_source import read_document
+
+        assert read_document(path)[1] == []
 
 
 # ----------------------------------------------------------------------------- commands
@@ -126,8 +131,8 @@ def commands() -> list[Command]:
 @pytest.fixture(scope="module")
 def scratch(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
     folder = tmp_path_factory.mktemp("readme")
-    for name in ("examples", "rules", "features", "schemas"):
-        (folder / name).symlink_to(ROOT / name)
+    for name in ("examples", "rules", "features", "schemas"):  # copies: commands write
+        shutil.copytree(ROOT / name, folder / name)
     bin_dir = folder / ".bin"
     bin_dir.mkdir()
     shim = bin_dir / "fuling-compliance"
@@ -143,11 +148,19 @@ def _normal(text: str) -> str:
     return " ".join(text.split())
 
 
+#: the exit code of the command run last (``$ echo $?`` shows it)
+_LAST: dict[str, int] = {}
+
+
 @pytest.mark.parametrize("command", commands(), ids=lambda c: f"README.md:{c.line}")
 def test_commands_run(command: Command, scratch: tuple[Path, dict[str, str]]) -> None:
     folder, env = scratch
+    if command.text == "echo $?":
+        assert command.expected is not None and _LAST["code"] == int(command.expected)
+        return
     result = subprocess.run(command.text, shell=True, cwd=folder, env=env,
                             capture_output=True, text=True, timeout=300)
+    _LAST["code"] = result.returncode
     assert result.returncode in (0, 1), (command.text, result.stderr)
     assert "Traceback" not in result.stderr
     if command.expected is None:
@@ -159,3 +172,20 @@ def test_commands_run(command: Command, scratch: tuple[Path, dict[str, str]]) ->
     want = _normal(command.expected.split("…")[0])
     lines = [_normal(line) for line in printed.splitlines()]
     assert any(line.startswith(want) for line in lines), (command.text, want, printed[:2000])
+
+
+def test_python_blocks_run(monkeypatch: pytest.MonkeyPatch,
+                           scratch: tuple[Path, dict[str, str]]) -> None:
+    """In the scratch folder, after the commands (which write the reports it reads)."""
+    monkeypatch.chdir(scratch[0])
+    namespace: dict[str, object] = {"__name__": "readme"}
+    ran = 0
+    for block in BLOCKS:
+        if block.lang != "python" or block.skip:
+            continue
+        printed = io.StringIO()
+        with contextlib.redirect_stdout(printed):
+            exec(compile(block.text, f"README.md:{block.line}", "exec"), namespace)
+        ran += 1
+    assert ran >= 2
+    assert "VIS-02 SM-P14 not_applicable -> fail" in printed.getvalue()

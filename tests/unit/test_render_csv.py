@@ -24,7 +24,8 @@ def test_one_row_per_finding_with_stable_columns() -> None:
     assert tuple(header) == COLUMNS == (
         "rule", "clause", "title", "status", "status_label", "severity", "supplier_id",
         "responsible_type", "responsible_id", "subject_type", "subject_id", "item", "message",
-        "evidence")
+        "evidence", "original_status", "waiver_id", "waiver_reason", "waiver_approved_by",
+        "waiver_expires_on", "baseline")
     found = rows(text)
     assert len(found) == len(report.findings)
     titles = {r.id: r.title for r in report.rules}

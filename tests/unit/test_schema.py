@@ -91,7 +91,8 @@ def test_schema_command_prints_the_shipped_schema() -> None:
 
 
 # ----------------------------------------------------------------------------- files
-RULE_FILES = sorted((ROOT / "rules").glob("*.yaml"))
+#: the rule files (a rules folder also holds fields files and ruleset.yaml)
+RULE_FILES = sorted(Path(f) for f in load_rules().files)
 EXAMPLE_FILES = sorted((ROOT / "examples").glob("*.yaml")) + sorted(
     (ROOT / "examples").glob("*.json"))
 

@@ -120,6 +120,23 @@ CASES = [
      ("clause: 3.2.9", 1), "does not exist"),
     ("quote of another clause", "clause: 3.2.4", "clause: 3.2.3", "clause_text",
      ("clause_text", 1), "quoted from clause 3.2.4"),
+    ("dated values out of order", "        value: 0\n",
+     "        values:\n          - {from: 2026-07-01, value: 0}\n"
+     "          - {from: 2026-01-01, value: 5}\n", "dates", ("from: 2026-01-01", 1),
+     "ascending, distinct dates"),
+    ("dated values on one date twice", "        value: 0\n",
+     "        values:\n          - {from: 2026-01-01, value: 0}\n"
+     "          - {from: 2026-01-01, value: 5}\n", "dates", ("from: 2026-01-01", 2),
+     "ascending, distinct dates"),
+    ("both a value and dated values", "        value: 0\n",
+     "        value: 0\n        values:\n          - {from: 2026-01-01, value: 5}\n",
+     "value_error", ("late_grace_minutes:", 1), "not both"),
+    ("a dated value of the wrong type", "        value: 0\n",
+     "        values:\n          - {from: 2026-01-01, value: 0}\n"
+     "          - {from: 2026-06-01, value: soon}\n", "type_mismatch",
+     ("value: soon", 1), "is not a number"),
+    ("an amount that is not a number", "        value: 0\n", "        value: soon\n",
+     "type_mismatch", ("value: soon", 1), "is not a number"),
 ]
 
 

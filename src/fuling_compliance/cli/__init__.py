@@ -110,9 +110,9 @@ def app(debug: bool) -> None:
 
 def _register() -> None:
     """Add every command module's ``COMMANDS``."""
-    from . import check, report_cmd, rules_cmd, sheets_cmd, tools
+    from . import check, diff_cmd, report_cmd, rules_cmd, sheets_cmd, testing_cmd, tools
 
-    for module in (check, rules_cmd, tools, report_cmd, sheets_cmd):
+    for module in (check, diff_cmd, rules_cmd, tools, testing_cmd, report_cmd, sheets_cmd):
         commands: list[Callable[..., Any]] = module.COMMANDS
         for command in commands:
             app.add_command(command)  # type: ignore[arg-type]

@@ -57,8 +57,10 @@ def print_warnings(facts: FactSet, lang: str = "zh") -> None:
     err = console_err()
     head = "警告：" if lang == "zh" else "warning: "
     for problem in facts.warning_problems:
+        message = problem.message_zh if lang == "zh" and problem.message_zh else \
+            problem.message
         text = problem.render(lang) if problem.file is not None else (
-            problem.message_zh if lang == "zh" and problem.message_zh else problem.message)
+            f"{problem.where}: {message}" if problem.where else message)
         err.print(head + text)
 
 

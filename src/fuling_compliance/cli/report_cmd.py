@@ -7,7 +7,13 @@ from pathlib import Path
 
 import click
 
-from .check import parse_as_of, render_page
+from .check import (
+    load_waiver_files,
+    parse_as_of,
+    print_waiver_warnings,
+    render_page,
+    waivers_option,
+)
 from .common import (
     EXIT_INPUT,
     EXITS_PLAIN,
@@ -50,11 +56,13 @@ def _period(_ctx: click.Context, _param: click.Parameter, value: str | None) -> 
               help="Write the assessment to FILE (HTML is never written to a terminal: "
               "give --output FILE, or redirect stdout).")
 @max_bytes_option
+@waivers_option
 @lang_option
 def assess_command(facts: tuple[Path, ...], rules_paths: tuple[Path, ...],
                    policy_path: Path | None, as_of: dt.datetime | None,
                    period: str | None, fmt: str,
-                   output: Path | None, max_bytes: int | None, lang: str) -> None:
+                   output: Path | None, max_bytes: int | None,
+                   waiver_paths: tuple[Path, ...], lang: str) -> None:
     """Assess each supplier from FACTS: scorecards, ranking, commendation, items to rectify.
 
     评估各供电供气企业：考核评分、排名、表彰候选和整改事项（第 6.2 条、第七条）。
@@ -78,10 +86,13 @@ def assess_command(facts: tuple[Path, ...], rules_paths: tuple[Path, ...],
 
     ruleset = load_rules(list(rules_paths) or None)
     load_policy(policy_path, families=ruleset.families)  # refused before any evaluation
-    factset = load_facts(list(facts), max_bytes=max_bytes)
+    waivers = load_waiver_files(waiver_paths, ruleset)
+    factset = load_facts(list(facts), max_bytes=max_bytes, rules=ruleset)
     err = console_err()
     print_warnings(factset, lang)
-    report = evaluate(ruleset, factset, as_of, all_outcomes=True, isolated=True)
+    report = evaluate(ruleset, factset, as_of, all_outcomes=True, waivers=waivers,
+                      isolated=True)
+    print_waiver_warnings(report, lang)
     assessment = assessment_for(report, factset, ruleset.families, policy_path,
                                 period=parse_period(period) if period else None)
     text = assessment.to_json() if fmt == "json" else render_page(report, fmt, lang,

@@ -13,6 +13,7 @@ the template's layout, or into a folder of CSV files.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -23,7 +24,11 @@ from .common import (
     lang_option,
     max_bytes_option,
     print_warnings,
+    rules_option,
 )
+
+if TYPE_CHECKING:
+    from ..facts.fields import Fields
 
 #: ``facts.workbook.CSV_ENCODINGS``, written out so that ``--help`` need not import
 #: openpyxl (a test checks that they agree)
@@ -43,15 +48,28 @@ def _refuse_existing(output: Path, force: bool) -> None:
                              param_hint="OUTPUT")
 
 
+def _fields(rules_paths: tuple[Path, ...]) -> Fields:
+    """The fields the given rules declare (default: the bundled rules')."""
+    if not rules_paths:
+        from ..facts.fields import default_fields
+
+        return default_fields()
+    from ..rules.load import load_rules
+
+    return load_rules(list(rules_paths)).fields
+
+
 @click.command("template", epilog=EXITS_PLAIN)
 @click.argument("output", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--force", is_flag=True, help="Overwrite OUTPUT if it exists.")
+@rules_option
 @lang_option
-def template(output: Path, force: bool, lang: str) -> None:
+def template(output: Path, force: bool, rules_paths: tuple[Path, ...], lang: str) -> None:
     """Write an empty facts workbook to fill in (.xlsx). / 生成填报用的 Excel 模板。
 
     One sheet per collection with headers 中文标签 (key), a guidance row, date and time
-    formats and drop-down lists, and a 「说明」 sheet.
+    formats and drop-down lists, and a 「说明」 sheet. The fields the rules declare in
+    their fields files (--rules; default: the bundled rules) get their columns too.
     """
     from ..facts.workbook import write_template
 
@@ -60,7 +78,7 @@ def template(output: Path, force: bool, lang: str) -> None:
                                  param_hint="OUTPUT")
     _refuse_existing(output, force)
     try:
-        write_template(output)
+        write_template(output, _fields(rules_paths))
     except OSError as exc:
         raise _cannot_write(output, exc) from exc
     console_err().print(f"已写入模板 {output}" if lang == "zh" else f"template written: {output}")
@@ -74,9 +92,10 @@ def template(output: Path, force: bool, lang: str) -> None:
               show_default=True, help="Encoding of CSV files (utf-8-sig: UTF-8 with BOM).")
 @click.option("--force", is_flag=True, help="Overwrite OUTPUT if it exists.")
 @max_bytes_option
+@rules_option
 @lang_option
 def export_cmd(facts: tuple[Path, ...], output: Path, encoding: str, force: bool,
-               max_bytes: int | None, lang: str) -> None:
+               max_bytes: int | None, rules_paths: tuple[Path, ...], lang: str) -> None:
     """Write FACTS as a workbook or CSV folder. / 把事实数据导出为 Excel 或 CSV。
 
     FACTS may be YAML or JSON files, workbooks and CSV folders, mixed; they are checked
@@ -91,7 +110,7 @@ def export_cmd(facts: tuple[Path, ...], output: Path, encoding: str, force: bool
         raise click.BadParameter("write FILE.xlsx, or a folder for CSV files / "
                                  "请写 .xlsx 文件名，或 CSV 文件夹名", param_hint="--output")
     _refuse_existing(output, force)
-    factset = load_facts(list(facts), max_bytes=max_bytes)
+    factset = load_facts(list(facts), max_bytes=max_bytes, fields=_fields(rules_paths))
     err = console_err()
     for path in facts:
         if tabular.is_tabular(path) and path.exists():

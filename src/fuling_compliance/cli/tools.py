@@ -42,65 +42,99 @@ from .common import (
 
 
 # ----------------------------------------------------------------------------- validate
-@click.command("validate", epilog="Exit codes: 0 no problem; 2 a rule file has problems "
-               "(each listed with its place); 3 internal error (--debug shows the traceback).")
+def _features_option(f: Any) -> Any:
+    return click.option("--features", "features_dir",
+                        type=click.Path(file_okay=False, path_type=Path),
+                        help="Folder of .feature files (default: ./features, else the "
+                        "repository's).")(f)
+
+
+@click.command("validate", epilog="Exit codes: 0 no problem (warnings leave it alone); "
+               "2 a rule file has problems (each listed with its place); 3 internal error "
+               "(--debug shows the traceback).")
 @click.argument("rules", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="text: one problem a line; json: a list of problems.")
+@_features_option
 @lang_option
-def validate(rules: tuple[Path, ...], fmt: str, lang: str) -> None:
+def validate(rules: tuple[Path, ...], fmt: str, features_dir: Path | None, lang: str) -> None:
     """Check RULES (files or folders; default: the bundled rules) without any facts.
 
     Every problem at once, as file:line:column and a sentence: rule files with problems
-    are rejected input (exit 2), as ``check --rules`` would reject them.
+    are rejected input (exit 2), as ``check --rules`` would reject them. Warnings (a
+    note or a feature heading stating a number other than its parameter's value) are
+    printed but do not change the exit code.
 
-    检查规则文件（不需要事实数据），一次列出全部问题及其位置。
+    检查规则文件（不需要事实数据），一次列出全部问题及其位置；警告不影响退出码。
     """
-    from ..rules.load import rule_files, validate_rule_files
+    from ..errors import RulesError
+    from ..reports.coverage import default_features_dir, heading_warnings, scan_headings
+    from ..rules.load import load_rules, rule_files
 
-    problems = validate_rule_files(list(rules) or None)
+    try:
+        ruleset = load_rules(list(rules) or None)
+        problems = list(ruleset.warnings)
+        folder = features_dir or default_features_dir()
+        if folder.is_dir():
+            problems += heading_warnings(ruleset, scan_headings(folder))
+    except RulesError as exc:
+        problems = exc.problems
     files = len(rule_files(list(rules) or None)[0])
+    zh = lang == "zh"
     if fmt == "json":
         click.echo(json.dumps([_problem_json(p) for p in problems], ensure_ascii=False,
                               indent=2))
     else:
         out = console_out()
         for problem in problems:
-            out.print(problem.render(lang))
+            mark = ("警告：" if zh else "warning: ") if problem.warning else ""
+            out.print(mark + problem.render(lang))
     err = console_err()
-    if not problems:
-        err.print(f"{files} 个规则文件，没有发现问题" if lang == "zh" else
-                  f"{files} rule file(s), no problems found")
+    errors = [p for p in problems if not p.warning]
+    warned = len(problems) - len(errors)
+    tail = (f"，{warned} 个警告" if zh else f", {warned} warning(s)") if warned else ""
+    if not errors:
+        err.print((f"{files} 个规则文件，没有发现问题" if zh else
+                   f"{files} rule file(s), no problems found") + tail)
         sys.exit(0)
-    n = len(problems)
-    err.print(f"{files} 个规则文件，发现 {n} 个问题" if lang == "zh" else
-              f"{files} rule file(s), {n} problem{'s' if n != 1 else ''} found")
+    n = len(errors)
+    err.print((f"{files} 个规则文件，发现 {n} 个问题" if zh else
+               f"{files} rule file(s), {n} problem{'s' if n != 1 else ''} found") + tail)
     sys.exit(EXIT_INPUT)
 
 
 def _problem_json(problem: Problem) -> dict[str, Any]:
     return {"file": problem.file, "line": problem.line, "column": problem.column,
             "rule": problem.record, "field": problem.field, "code": problem.code,
+            "warning": problem.warning,
             "message": {"zh": problem.message_zh or problem.message, "en": problem.message}}
 
 
 # ----------------------------------------------------------------------------- schema
 @click.command("schema", epilog=EXITS_PLAIN)
-@click.argument("name", type=click.Choice(["rules", "facts", "report"]))
+@click.argument("name", type=click.Choice(["rules", "facts", "report", "waivers", "diff"]))
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the schema to FILE instead of stdout.")
-def schema(name: str, output: Path | None) -> None:
-    """Print the JSON Schema of rule files, fact files or the report.
+@rules_option
+def schema(name: str, output: Path | None, rules_paths: tuple[Path, ...]) -> None:
+    """Print the JSON Schema of rule files, fact files, the report, waiver files or a diff.
 
     The repository ships them in schemas/; an editor with the YAML language server
     checks a file that starts with
     "# yaml-language-server: $schema=../schemas/rules.schema.json".
+    With --rules, the facts schema has the fields those rules declare (and the rules
+    schema their version of the regulation's clauses).
 
-    输出规则文件、事实文件或检查报告的 JSON Schema。
+    输出规则文件、事实文件、检查报告、豁免文件或对比结果的 JSON Schema。
     """
     from ..reports.schemas import schema_text
 
-    write_output(schema_text(name).rstrip("\n"), output)
+    ruleset = None
+    if rules_paths:
+        from ..rules.load import load_rules
+
+        ruleset = load_rules(list(rules_paths))
+    write_output(schema_text(name, ruleset).rstrip("\n"), output)
 
 
 # ----------------------------------------------------------------------------- explain
@@ -152,7 +186,7 @@ def explain(facts: tuple[Path, ...], rule_id: str, subject_id: str, item: str | 
             (f"{rule_id} has no item {item!r}" + (f"; its items: {', '.join(rule.items)}"
                                                   if rule.items else
                                                   " (it is not an item-by-item rule)")))
-    factset = load_facts(list(facts), max_bytes=max_bytes)
+    factset = load_facts(list(facts), max_bytes=max_bytes, rules=ruleset)
     subjects = [r.record_id() for r in factset.records(rule.subject)]
     if subject_id not in subjects:
         guess = suggest(subject_id, subjects)
@@ -185,13 +219,6 @@ def explain(facts: tuple[Path, ...], rule_id: str, subject_id: str, item: str | 
 
 
 # ----------------------------------------------------------------------------- coverage
-def _features_option(f: Any) -> Any:
-    return click.option("--features", "features_dir",
-                        type=click.Path(file_okay=False, path_type=Path),
-                        help="Folder of .feature files (default: ./features, else the "
-                        "repository's).")(f)
-
-
 def _scenarios(features_dir: Path | None, lang: str, *, required: bool = False) -> list[Any]:
     """The scenarios of the feature files; with ``required``, none found is exit 2."""
     from ..reports.coverage import default_features_dir, scan_features
@@ -264,7 +291,10 @@ def _print_coverage(result: Any, lang: str) -> None:
 
     zh = lang == "zh"
     out = console_out()
-    table = Table(title="条款覆盖情况" if zh else "Clause coverage")
+    stage = {"draft": ("征求意见稿", "draft"), "final": ("正式稿", "final")}.get(
+        result.status, (result.status, result.status))
+    table = Table(title=f"条款覆盖情况（制度 {result.version}，{stage[0]}）" if zh else
+                  f"Clause coverage (regulation {result.version}, {stage[1]})")
     for zh_name, en_name in (("条款", "Clause"), ("规则（场景数）", "Rules (scenarios)"),
                              ("状态", "Status")):
         table.add_column(zh_name if zh else en_name, overflow="fold")

@@ -20,7 +20,8 @@ threads, action closures) is not used at all.
   references every asserted collection, so each fact is always "handled".
 * **Swallowed action exceptions.** There are no actions: a firing is read from the
   engine's action message, and one that names no subject is an
-  :class:`~fuling_compliance.errors.EngineError`.
+  :class:`~fuling_compliance.errors.EngineError`. Where a finding cites one of several
+  related records, the record is read from the firing's frame (``cites``).
 * **Memory.** Each session's state is deleted after it is evaluated and the ruleset is
   deleted at the end, so nothing outlives an evaluation.
 * **Threads.** Each evaluation has its own ruleset; calls into the C extension are
@@ -33,7 +34,7 @@ import itertools
 import re
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -49,6 +50,8 @@ BATCH = 5000
 NEVER_KIND = "__never__"
 #: the engine field of a subject's index (see :mod:`.normalise`)
 INDEX = "_i"
+#: the engine field of a related record's index, on the records a finding may cite
+RELATED_INDEX = "_j"
 _INDEX_IN_MESSAGE = re.compile(r'"_i":(\d+)')
 
 
@@ -109,10 +112,16 @@ class EngineRun:
     """One evaluation's ruleset in the C extension; use as a context manager."""
 
     def __init__(self, definitions: dict[str, dict[str, Any]], collections: Iterable[str],
-                 subject_alias: str = "subj") -> None:
+                 subject_alias: str = "subj",
+                 cites: Mapping[str, tuple[str, ...]] | None = None) -> None:
         self._name = f"fuling_{uuid.uuid4().hex}"
         self._firings: list[Firing] = []
         self._pairs: list[tuple[str, int]] = []
+        #: rule name -> aliases whose related record a firing of it cites (read from
+        #: the firing's frame: their facts carry RELATED_INDEX)
+        self._cites: Mapping[str, tuple[str, ...]] = cites or {}
+        #: (rule name, subject index, slot in its cites, related index) per citation
+        self.cited: list[tuple[str, int, int, int]] = []
         self._fast = False
         self._errors: list[str] = []
         self._subject_alias = subject_alias
@@ -155,6 +164,7 @@ class EngineRun:
         place (build them for this call)."""
         self._fast = True
         self._pairs = []
+        self.cited = []
         self._session(partition, facts, gate)
         return self._pairs
 
@@ -208,7 +218,7 @@ class EngineRun:
         handle = self._handle
         start_action = durable_rules_engine.start_action
         complete = durable_rules_engine.complete_and_start_action
-        fast, names, pairs = self._fast, self._names, self._pairs
+        fast, names, pairs, cites = self._fast, self._names, self._pairs, self._cites
         find = _INDEX_IN_MESSAGE.findall
         while True:
             started = start_action(handle)
@@ -219,7 +229,7 @@ class EngineRun:
                 if fast:
                     found = find(message)
                     name = message[2:message.find('"', 2)]
-                    if len(found) == 1 and name in names:
+                    if len(found) == 1 and name in names and name not in cites:
                         pairs.append((name, int(found[0])))
                     else:
                         self._parse(message)
@@ -232,7 +242,13 @@ class EngineRun:
             try:
                 subject = frame[self._subject_alias]
                 if self._fast:
-                    self._pairs.append((rule_name, int(subject[INDEX])))
+                    index = int(subject[INDEX])
+                    self._pairs.append((rule_name, index))
+                    for slot, alias in enumerate(self._cites.get(rule_name, ())):
+                        related = frame.get(alias)
+                        if isinstance(related, dict) and RELATED_INDEX in related:
+                            self.cited.append((rule_name, index, slot,
+                                               int(related[RELATED_INDEX])))
                 else:
                     self._firings.append(Firing(rule_name, subject[RECORD_ID],
                                                 subject.get(INDEX), subject[PARTITION]))

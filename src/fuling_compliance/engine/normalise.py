@@ -8,10 +8,23 @@ datetime   ``f`` epoch seconds; ``f__day`` day number (Chongqing time);
            ``f__wds`` / ``f__wde`` working-day start / end coordinates (:mod:`.calendar`)
 date       ``f`` and ``f__day`` day number; ``f__wds`` / ``f__wde``
 time       ``f`` minutes since midnight
-string     ``f`` (an empty string is absent); phone numbers also ``f__digits``
+string     ``f`` (an empty string is absent); phone numbers also ``f__digits`` (the
+           digits only: empty for a known value without any)
 duration   ``f__span``: a (value, unit) pair in the unit's coordinate (2N working-day
            half-steps, N days, seconds for hours and minutes)
+ranged     ``f__lo`` / ``f__hi`` (and their coordinates, ``f__lo__day``...): the
+           bounds of a derived field known only between two values
+           (:data:`~..facts.model.RANGED_FIELDS`)
+marker     ``f__unk``: 1 when a contradiction made the definite-null field ``f``
+           unknown (:data:`~..facts.model.CONTRADICTIONS`); the contradicted fields
+           themselves are left out
 =========  ===========================================================================
+
+An appointment's ``first_start`` is the ``from_start`` of its change with the earliest
+``at``, or its ``scheduled_start`` when it has no change. When some change's ``at`` is
+unknown, every change that could be the earliest is a candidate, and the value lies
+between the earliest and latest candidate ``from_start`` (unknown when a candidate's
+``from_start`` is: it never falls back to a later change's).
 
 An unknown value (``None``) is left out of the fact, which is how the engine sees
 "unknown": a missing field satisfies no comparison, only ``$nex``.
@@ -31,7 +44,15 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ..calendar import WorkingCalendar, day_number, local_date
-from ..facts.model import DURATIONS, FactSet, Record, customer_facing
+from ..facts.model import (
+    CONTRADICTIONS_OF,
+    DURATIONS,
+    FactSet,
+    Range,
+    Record,
+    contradicted,
+    customer_facing,
+)
 from ..rules.engine_fields import (
     ENGINE_ID,
     KIND,
@@ -142,7 +163,12 @@ class Normaliser:
         if rid is None and isinstance(record, Record):
             rid = record.record_id()
         if collection == "appointments" and field == "first_start":
-            return self._first_start.get(rid or "", row.get("scheduled_start"))
+            bounds = self.first_start(row, rid or "")
+            if bounds is None:
+                return None
+            return bounds[0] if bounds[0] == bounds[1] else Range(*bounds)
+        if collection in CONTRADICTIONS_OF and field in contradicted(collection, row):
+            return None
         if collection == "staff" and field == "customer_facing":
             return customer_facing(row)
         if collection == "surveys" and field == "satisfied_x100":
@@ -155,26 +181,43 @@ class Normaliser:
             return None
         return value
 
-    # ------------------------------------------------------------------ helpers
-    @staticmethod
-    def _is_plain(collection: str, field: str) -> bool:
-        """Whether the engine takes the field's value as it is (text, bool, number)."""
-        from ..facts.model import field_specs
+    def first_start(self, row: Row, rid: str) -> tuple[dt.datetime, dt.datetime] | None:
+        """(earliest, latest) possible first agreed start of an appointment (module doc)."""
+        if rid in self._first_start:
+            return self._first_start[rid]
+        start = row.get("scheduled_start")
+        return None if start is None else (start, start)
 
-        spec = field_specs(collection).get(field)
+    # ------------------------------------------------------------------ helpers
+    def _is_plain(self, collection: str, field: str) -> bool:
+        """Whether the engine takes the field's value as it is (text, bool, number)."""
+        spec = self.facts.fields.specs(collection).get(field)
         if spec is None or field == "id":
+            return False
+        if any(field in c.fields for c in CONTRADICTIONS_OF.get(collection, ())):
             return False
         return (collection, field) not in _DERIVED and spec.kind in (
             "string", "bool", "int", "number", "enum")
 
     def _deriver(self, collection: str, base: str, suffix: str) -> Callable[[Row, str], Any]:
         """How to compute one engine field that is not a plain copy."""
-        from ..facts.model import field_specs
-
         field = "id" if base == RECORD_ID else base
         calendar = self.calendar
-        spec = field_specs(collection).get(field)
-        special = field == "id" or (collection, field) in _DERIVED or spec is None
+        spec = self.facts.fields.specs(collection).get(field)
+        if suffix == "unk":
+            def marker(row: Row, rid: str) -> Any:
+                return 1 if field in contradicted(collection, row) else None
+            return marker
+        if suffix[:2] in ("lo", "hi") and suffix[2:3] in ("", "_"):
+            which = 0 if suffix.startswith("lo") else 1
+            first_start = self.first_start
+
+            def bound(row: Row, rid: str) -> Any:
+                bounds = first_start(row, rid)
+                return None if bounds is None else bounds[which]
+            return _datetime_coordinate(bound, suffix[4:], calendar)
+        dropped = any(field in c.fields for c in CONTRADICTIONS_OF.get(collection, ()))
+        special = field == "id" or (collection, field) in _DERIVED or spec is None or dropped
         if special:
             value_of = self.value
 
@@ -188,7 +231,7 @@ class Normaliser:
         if suffix == "digits":
             def digits(row: Row, rid: str) -> Any:
                 value = domain(row, rid)
-                return None if value is None else (_NOT_DIGIT.sub("", str(value)) or None)
+                return None if value is None else _NOT_DIGIT.sub("", str(value))
             return digits
         if suffix == "span":
             unit_field = DURATIONS[(collection, base)]
@@ -282,19 +325,22 @@ def _convert(value: Any, suffix: str, calendar: WorkingCalendar) -> Any:
     raise ValueError(f"unknown coordinate {suffix!r}")
 
 
-def _first_starts(facts: FactSet) -> dict[str, dt.datetime]:
-    """Appointment id -> the start agreed at booking (earliest change's ``from_start``)."""
-    earliest: dict[str, tuple[dt.datetime, str, dt.datetime]] = {}
-    for change, cid in zip(facts.rows("appointment_changes"), facts.ids("appointment_changes"),
-                           strict=True):
-        at, start = change.get("at"), change.get("from_start")
-        if at is None or start is None:
-            continue
-        key = change["appointment_id"]
-        candidate = (at, cid, start)
-        if key not in earliest or candidate < earliest[key]:
-            earliest[key] = candidate
-    return {k: v[2] for k, v in earliest.items()}
+def _first_starts(facts: FactSet) -> dict[str, tuple[dt.datetime, dt.datetime] | None]:
+    """Appointment id -> bounds of its first agreed start, for appointments with changes
+    (``None``: unknown). See the module docstring."""
+    changes: dict[str, list[tuple[dt.datetime | None, dt.datetime | None]]] = {}
+    for change in facts.rows("appointment_changes"):
+        changes.setdefault(change["appointment_id"], []).append(
+            (change.get("at"), change.get("from_start")))
+    out: dict[str, tuple[dt.datetime, dt.datetime] | None] = {}
+    for appointment, found in changes.items():
+        known = [at for at, _ in found if at is not None]
+        earliest = min(known) if known else None
+        starts = [start for at, start in found if at is None or at == earliest]
+        known_starts = [start for start in starts if start is not None]
+        out[appointment] = None if len(known_starts) < len(starts) else (
+            min(known_starts), max(known_starts))
+    return out
 
 
 def _supplier_index(facts: FactSet) -> Callable[[str, Row], str]:

@@ -25,6 +25,7 @@ gets self-contained tasks of plain data. The outcomes are the same however it is
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import multiprocessing
 import time
 from array import array
@@ -43,7 +44,7 @@ from ..facts.validate import parse_datetime
 from ..rules.compile import CompiledRule, engine_fields, gate_fields
 from ..rules.model import ItemRef, Rule
 from ..timing import phase
-from .durable import EngineRun
+from .durable import RELATED_INDEX, EngineRun
 from .normalise import INDEX, Build, Normaliser
 
 #: outcome -> its code in :class:`Outcomes` (a higher code wins when several fire)
@@ -91,11 +92,31 @@ class Outcomes:
         self.codes: dict[str, dict[str | None, bytearray]] = {
             c.rule.id: {item: bytearray(len(facts.rows(c.rule.subject))) for item in c.items}
             for c in compiled}
+        #: (rule id, item, subject index) -> (code, alias -> indexes of the related
+        #: records the firings of that code bound), for relations holding several records
+        self.cited: dict[tuple[str, str | None, int], tuple[int, dict[str, set[int]]]] = {}
 
     def record(self, rule_id: str, item: str | None, index: int, code: int) -> None:
         codes = self.codes[rule_id][item]
         if code > codes[index]:
             codes[index] = code
+
+    def cite(self, rule_id: str, item: str | None, index: int, code: int, alias: str,
+             related: int) -> None:
+        """Remember that a firing of ``code`` bound related record ``related``."""
+        key = (rule_id, item, index)
+        current = self.cited.get(key)
+        if current is None or code > current[0]:
+            self.cited[key] = (code, {alias: {related}})
+        elif code == current[0]:
+            current[1].setdefault(alias, set()).add(related)
+
+    def citations(self, rule_id: str, item: str | None, index: int, alias: str) -> set[int]:
+        """Indexes of the ``alias`` records bound by the firings that gave the outcome."""
+        found = self.cited.get((rule_id, item, index))
+        if found is None or found[0] != self.codes[rule_id][item][index]:
+            return set()
+        return found[1].get(alias, set())
 
     def status(self, rule_id: str, item: str | None, index: int) -> str | None:
         """The outcome of one subject (``None``: none)."""
@@ -274,6 +295,13 @@ class _Chunk:
     fields: dict[str, set[str]]
     gated: bool
     shards: list[Shard]
+    #: durable rule -> ((related alias, pseudo-alias), ...) a firing of it cites
+    cites: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
+    #: related collections whose facts carry their index (RELATED_INDEX) for citations
+    indexed: frozenset[str] = frozenset()
+
+    def cite_aliases(self) -> dict[str, tuple[str, ...]]:
+        return {name: tuple(p for _, p in pairs) for name, pairs in self.cites.items()}
 
 
 def _prepare(compiled: Sequence[CompiledRule], facts: FactSet, size: int) -> list[_Chunk]:
@@ -283,8 +311,12 @@ def _prepare(compiled: Sequence[CompiledRule], facts: FactSet, size: int) -> lis
         names = {name: (c.rule.id, item, CODES[outcome])
                  for c in group for name, (outcome, item, _) in c.definitions.items()}
         fields = engine_fields(group)
+        cites = {name: pairs for c in group for name, pairs in c.cites.items()}
+        indexed = frozenset(c.rule.related[alias].collection for c in group
+                            for pairs in c.cites.values() for alias, _ in pairs)
         out.append(_Chunk(key, group, definitions, names, fields,
-                          any(c.gated for c in group), shards(key, facts, size)))
+                          any(c.gated for c in group), shards(key, facts, size), cites,
+                          indexed))
     return out
 
 
@@ -296,14 +328,22 @@ class _Builders:
         self.build: dict[str, Build] = {
             c: normaliser.builder(c, names) for c, names in chunk.fields.items()}
         self.subject = chunk.key.subject
+        self.indexed = chunk.indexed
 
     def shard_facts(self, shard: Shard) -> list[dict[str, Any]]:
-        """The related facts, then the subjects (each with its index)."""
+        """The related facts (with their index where findings may cite them), then the
+        subjects (each with its index)."""
         out: list[dict[str, Any]] = []
         for collection, indexes in shard.related.items():
             rows, ids, build = (self.facts.rows(collection), self.facts.ids(collection),
                                 self.build[collection])
-            out.extend(build(rows[i], ids[i]) for i in indexes)
+            if collection in self.indexed:
+                for i in indexes:
+                    fact = build(rows[i], ids[i])
+                    fact[RELATED_INDEX] = i
+                    out.append(fact)
+            else:
+                out.extend(build(rows[i], ids[i]) for i in indexes)
         rows, ids, build = (self.facts.rows(self.subject), self.facts.ids(self.subject),
                             self.build[self.subject])
         for i in shard.subjects:
@@ -314,11 +354,13 @@ class _Builders:
 
 
 def _run_shards(chunk: _Chunk, shard_numbers: Iterable[int], facts: FactSet,
-                normaliser: Normaliser, gate: dict[str, Any]) -> array[int]:
-    """Run some shards of a chunk; ``(definition number, subject index)`` pairs, flat."""
+                normaliser: Normaliser, gate: dict[str, Any]) -> tuple[array[int], array[int]]:
+    """Run some shards of a chunk: ``(definition number, subject index)`` pairs, flat,
+    and ``(definition number, subject index, cite slot, related index)`` citations."""
     numbers = {name: n for n, name in enumerate(chunk.definitions)}
     builders = _Builders(chunk, facts, normaliser)
     out: array[int] = array("q")
+    cited: array[int] = array("q")
     clock = time.perf_counter
     building = 0.0
     with phase("engine"), _open(chunk) as engine:
@@ -330,29 +372,38 @@ def _run_shards(chunk: _Chunk, shard_numbers: Iterable[int], facts: FactSet,
                                            gate if chunk.gated else None):
                 out.append(numbers[name])
                 out.append(index)
+            for name, index, slot, related in engine.cited:
+                cited.extend((numbers[name], index, slot, related))
     timing.add("normalise", building)
     timing.add("engine", -building)
-    return out
+    return out, cited
 
 
 def _open(chunk: _Chunk) -> EngineRun:
-    return EngineRun(chunk.definitions, chunk.fields)
+    return EngineRun(chunk.definitions, chunk.fields, cites=chunk.cite_aliases())
 
 
-def _merge(chunk: _Chunk, pairs: array[int], outcomes: Outcomes) -> None:
+def _merge(chunk: _Chunk, pairs: array[int], outcomes: Outcomes,
+           cited: array[int] | None = None) -> None:
     names = list(chunk.definitions)
     decoded = [chunk.names[name] for name in names]
     for k in range(0, len(pairs), 2):
         rule_id, item, code = decoded[pairs[k]]
         outcomes.record(rule_id, item, pairs[k + 1], code)
+    for k in range(0, len(cited or ()), 4):
+        assert cited is not None
+        name = names[cited[k]]
+        rule_id, item, code = decoded[cited[k]]
+        alias = chunk.cites[name][cited[k + 2]][0]
+        outcomes.cite(rule_id, item, cited[k + 1], code, alias, cited[k + 3])
 
 
 class Executor(Protocol):
     """Anything with ``map(fn, items)`` returning the results in order: a
     ``concurrent.futures`` executor, or ``distributed.Client(...).get_executor()``."""
 
-    def map(self, fn: Callable[[Task], list[tuple[str, int]]],
-            *iterables: Iterable[Task]) -> Iterable[list[tuple[str, int]]]: ...
+    def map(self, fn: Callable[[Task], TaskResult],
+            *iterables: Iterable[Task]) -> Iterable[TaskResult]: ...
 
 
 @dataclass(frozen=True)
@@ -363,15 +414,23 @@ class Task:
     collections: tuple[str, ...]
     sessions: dict[str, list[dict[str, Any]]]
     gate: dict[str, Any] | None
+    cites: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
-def run_task(task: Task) -> list[tuple[str, int]]:
-    """Run a task on durable_rules: ``(durable rule name, subject index)`` per firing."""
+#: firings ``(durable rule name, subject index)`` and citations ``(durable rule name,
+#: subject index, cite slot, related index)`` of a task
+TaskResult = tuple[list[tuple[str, int]], list[tuple[str, int, int, int]]]
+
+
+def run_task(task: Task) -> TaskResult:
+    """Run a task on durable_rules: its firings and citations."""
     out: list[tuple[str, int]] = []
-    with EngineRun(task.definitions, task.collections) as engine:
+    cited: list[tuple[str, int, int, int]] = []
+    with EngineRun(task.definitions, task.collections, cites=task.cites) as engine:
         for sid in sorted(task.sessions):
             out.extend(engine.fire(sid, [dict(f) for f in task.sessions[sid]], task.gate))
-    return out
+            cited.extend(engine.cited)
+    return out, cited
 
 
 def run(
@@ -391,14 +450,22 @@ def run(
         raise CalendarError(local_date(as_of).year, f"as_of {as_of.isoformat()}")
     prepared = _prepare(compiled, facts, session_size or SESSION_SIZE)
     outcomes = Outcomes(compiled, facts)
-    if executor is not None:
-        _run_on_executor(executor, prepared, facts, normaliser, gate, outcomes)
-    elif workers > 1 and sum(len(c.shards) for c in prepared) > 1:
-        _run_forked(workers, prepared, facts, normaliser, gate, outcomes)
-    else:
-        for chunk in prepared:
-            _merge(chunk, _run_shards(chunk, range(len(chunk.shards)), facts, normaliser, gate),
-                   outcomes)
+    # The fact set (a million dicts) is only read from here on: the cyclic collector
+    # need not traverse it again and again while the engine makes short-lived facts, nor
+    # touch (and so copy) its pages in forked workers. Frozen for this call only.
+    gc.freeze()
+    try:
+        if executor is not None:
+            _run_on_executor(executor, prepared, facts, normaliser, gate, outcomes)
+        elif workers > 1 and sum(len(c.shards) for c in prepared) > 1:
+            _run_forked(workers, prepared, facts, normaliser, gate, outcomes)
+        else:
+            for chunk in prepared:
+                pairs, cited = _run_shards(chunk, range(len(chunk.shards)), facts,
+                                           normaliser, gate)
+                _merge(chunk, pairs, outcomes, cited)
+    finally:
+        gc.unfreeze()
     missing = outcomes.missing()
     if missing:
         subject = {c.rule.id: c.rule.subject for c in compiled}
@@ -416,22 +483,28 @@ def _run_on_executor(executor: Executor, prepared: list[_Chunk], facts: FactSet,
         builders = _Builders(chunk, facts, normaliser)
         sessions = {f"s{n}": builders.shard_facts(s) for n, s in enumerate(chunk.shards)}
         tasks.append(Task(chunk.definitions, tuple(sorted(chunk.fields)), sessions,
-                          gate if chunk.gated else None))
-    for chunk, firings in zip(prepared, executor.map(run_task, tasks), strict=True):
+                          gate if chunk.gated else None, chunk.cite_aliases()))
+    for chunk, (firings, cited) in zip(prepared, executor.map(run_task, tasks), strict=True):
         for rule_name, index in firings:
             rule_id, item, code = chunk.names[rule_name]
             outcomes.record(rule_id, item, index, code)
+        for rule_name, index, slot, related in cited:
+            rule_id, item, code = chunk.names[rule_name]
+            outcomes.cite(rule_id, item, index, code, chunk.cites[rule_name][slot][0], related)
 
 
 # state a forked worker inherits (set just before the pool forks)
 _FORKED: tuple[list[_Chunk], FactSet, Normaliser, dict[str, Any]] | None = None
 
 
-def _forked_work(work: list[tuple[int, list[int]]]) -> list[tuple[int, bytes]]:
+def _forked_work(work: list[tuple[int, list[int]]]) -> list[tuple[int, bytes, bytes]]:
     assert _FORKED is not None, "not a forked worker"
     prepared, facts, normaliser, gate = _FORKED
-    return [(c, _run_shards(prepared[c], numbers, facts, normaliser, gate).tobytes())
-            for c, numbers in work]
+    out = []
+    for c, numbers in work:
+        pairs, cited = _run_shards(prepared[c], numbers, facts, normaliser, gate)
+        out.append((c, pairs.tobytes(), cited.tobytes()))
+    return out
 
 
 def _run_forked(workers: int, prepared: list[_Chunk], facts: FactSet,
@@ -453,10 +526,12 @@ def _run_forked(workers: int, prepared: list[_Chunk], facts: FactSet,
         with phase("engine"), ProcessPoolExecutor(max_workers=workers,
                                                   mp_context=context) as pool:
             for results in pool.map(_forked_work, work):
-                for c, data in results:
+                for c, data, cited_data in results:
                     pairs: array[int] = array("q")
                     pairs.frombytes(data)
-                    _merge(prepared[c], pairs, outcomes)
+                    cited: array[int] = array("q")
+                    cited.frombytes(cited_data)
+                    _merge(prepared[c], pairs, outcomes, cited)
     except BrokenProcessPool as exc:
         raise EngineError("the rule engine crashed: a worker process died (--jobs); nothing "
                           "was reported. The input may hold something durable_rules cannot "

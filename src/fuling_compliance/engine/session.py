@@ -22,7 +22,6 @@ from ..errors import EngineError, FactsError, Problem
 from ..facts import integrity
 from ..facts.labels import COLLECTION_LABELS, field_label
 from ..facts.model import COLLECTIONS, REFERENCES, FactSet, Record, record_id
-from ..facts.validate import validator
 from ..rules.compile import CompiledRule, engine_fields
 from ..rules.load import RuleSet
 from ..rules.model import ItemRef
@@ -66,12 +65,14 @@ class Session:
 
     def __init__(self, rules: RuleSet, facts: FactSet,
                  as_of: dt.datetime | str | None = None) -> None:
+        rules.require_fields(facts)
         self.rules = rules
+        self.fields = facts.fields
         self.as_of = resolve_as_of(as_of, facts)
         self._compiled = {c.rule.id: c for c in rules.compiled}
         self.records: dict[str, dict[str, Record]] = {
             c: {r.record_id(): r for r in facts.records(c)} for c in COLLECTIONS}
-        self._gate = Normaliser(FactSet(), rules.calendar).gate(self.as_of)
+        self._gate = Normaliser(FactSet(fields=self.fields), rules.calendar).gate(self.as_of)
         outcomes = run(rules.compiled, facts, self.as_of, rules.calendar)
         self.outcomes: dict[Key, str] = outcomes.by_subject(rules.compiled, facts)
         self._runs: dict[str, EngineRun] = {}
@@ -139,13 +140,14 @@ class Session:
         if collection not in COLLECTIONS or collection == "commission":
             raise self._error(collection, None, None, "not a collection a session edits",
                               f"{collection!r} 不是可编辑的集合")
-        rows, errors = validator(collection).validate([dict(data)])
+        rows, errors = self.fields.validator(collection).validate([dict(data)])
         if errors:
             raise FactsError("change rejected", [
                 Problem(file="<session>", collection=collection, record=str(data.get("id")),
                         field=e.field, message=e.message, message_zh=e.message_zh,
                         code=e.code) for e in errors])
-        record = Record(collection, rows[0], record_id(collection, rows[0]))
+        record = Record(collection, rows[0], record_id(collection, rows[0]),
+                        self.fields.specs(collection))
         problems = []
         for (source, field), target in REFERENCES.items():
             value = record.get(field) if source == collection else None
@@ -234,7 +236,7 @@ class Session:
                         (subject.record_id(),), ()):
                     wanted["appointment_changes"][rid] = self.records["appointment_changes"][rid]
         return FactSet({k: [r.values for r in v.values()] for k, v in wanted.items()},
-                       ids={k: list(v) for k, v in wanted.items()})
+                       ids={k: list(v) for k, v in wanted.items()}, fields=self.fields)
 
     def _reevaluate(self, c: CompiledRule, subject_ids: set[str]) -> list[Change]:
         rule = c.rule

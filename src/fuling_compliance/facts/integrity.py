@@ -3,8 +3,12 @@
 Duplicate ids, references to records that do not exist (or, where evaluation needs a
 reference to stay inside one supplier, belong to another supplier), and impossible
 values (more satisfied than respondents, an event before the one it follows). What
-breaks a rule is a finding, not an integrity problem. Problems are returned unplaced —
-collection, record index and field — and the loader gives them their file and line.
+breaks a rule is a finding, not an integrity problem; two fields of a record that
+contradict each other but could each be true (a cancelled visit with an arrival) are
+read as unknown with a warning (:data:`.model.CONTRADICTIONS`), not rejected. An
+internal complaint without a supplier is valid (CMP-02..05 do not apply to it).
+Problems are returned unplaced — collection, record index and field — and the loader
+gives them their file and line.
 """
 
 from __future__ import annotations
@@ -119,13 +123,6 @@ def _impossible(rows: Rows) -> list[RecordProblem]:
             v = r.get(f)
             if v is not None and received is not None and v < received:
                 bad("complaints", i, f, f"{f} before received_at", f"{f} 早于受理时间")
-        if r.get("concerns") == "internal" and r.get("supplier_id") is None:
-            bad("complaints", i, "supplier_id", "an internal complaint needs a supplier_id",
-                "涉及企业内部服务管理的投诉必须注明 supplier_id")
-    for i, r in enumerate(rows.get("appointments", ())):
-        if r.get("status") == "cancelled" and r.get("arrived_at") is not None:
-            bad("appointments", i, "arrived_at", "a cancelled visit cannot have an arrival",
-                "已取消的上门服务不应有到达时间")
     for i, r in enumerate(rows.get("outlets", ())):
         opens, closes = r.get("opens"), r.get("closes")
         if opens and closes and closes <= opens:

@@ -191,6 +191,7 @@ STATUS_LABELS: dict[str, str] = {
     "fail": "不合规",
     "insufficient_data": "数据不足",
     "not_applicable": "不适用",
+    "waived": "已豁免",
 }
 
 TRUE_WORDS = frozenset({"是", "true", "True", "TRUE", "Y", "y", "yes", "1"})

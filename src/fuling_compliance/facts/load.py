@@ -9,7 +9,12 @@ whole fact set is rejected with a :class:`~fuling_compliance.errors.FactsError` 
 every problem with file, line, column, collection, record and field.
 
 Unknown fields are kept and ignored, with one warning per file, collection and field
-(how many records carry it, and where it first appears).
+(how many records carry it, and where it first appears); a record whose fields
+contradict each other is kept with a warning naming it (:data:`.model.CONTRADICTIONS`).
+
+The fields in force (:class:`~.fields.Fields`: the built-in ones plus those declared in
+YAML) come from the rule set (``rules=``, its ``fields``) or are given (``fields=``);
+without either, the bundled rules' declarations apply (:func:`~.fields.default_fields`).
 """
 
 from __future__ import annotations
@@ -35,8 +40,15 @@ from ..yaml_source import (
     read_text,
 )
 from . import integrity
-from .model import COLLECTIONS, FORMAT, FactSet, derive_ids, field_specs
-from .validate import FieldError, parse_datetime, validator
+from .fields import Fields, default_fields
+from .model import (
+    COLLECTIONS,
+    CONTRADICTIONS_OF,
+    FORMAT,
+    FactSet,
+    derive_ids,
+)
+from .validate import FieldError, parse_datetime
 
 _TOP_KEYS = {"format", "as_of", *COLLECTIONS}
 
@@ -71,42 +83,62 @@ def file_source(path: Path, max_bytes: int | None = None) -> Source:
     return Source(str(path), read, text)
 
 
+def fields_in_force(fields: Fields | None = None, rules: Any = None) -> Fields:
+    """The fields given, else those of the rule set given (anything with ``.fields``,
+    e.g. a ``RuleSet``), else the bundled rules' (:func:`~.fields.default_fields`)."""
+    if fields is not None:
+        return fields
+    if rules is not None:
+        found = getattr(rules, "fields", None)
+        if not isinstance(found, Fields):
+            raise TypeError("rules= must be a rule set (with .fields), e.g. load_rules()")
+        return found
+    return default_fields()
+
+
 def load_facts(
     paths: Sequence[str | Path] | str | Path,
     *,
     max_bytes: int | None = None,
+    rules: Any = None,
+    fields: Fields | None = None,
 ) -> FactSet:
     """Load one or more fact files (YAML, JSON, ``.xlsx`` workbooks, CSV folders).
 
+    ``rules``: the rule set whose fields (built-in and declared in YAML) the facts are
+    validated against, or ``fields`` directly; default: the bundled rules' fields.
     Raises :class:`FactsError` listing every problem if any file or record is invalid.
     Unknown fields are kept, ignored and listed in ``FactSet.warnings``.
     """
     from . import tabular
 
+    in_force = fields_in_force(fields, rules)
     if isinstance(paths, (str, Path)):
         paths = [paths]
     sources: list[Source] = []
     for p in map(Path, paths):
         if tabular.is_tabular(p):
-            sources.extend(Source(name, read) for name, read in tabular.sources(p))
+            sources.extend(Source(name, read) for name, read in tabular.sources(p, in_force))
         else:
             sources.append(file_source(p, max_bytes))
-    return load_sources(sources)
+    return load_sources(sources, in_force)
 
 
-def load_facts_data(*documents: Mapping[str, Any], name: str = "<data>") -> FactSet:
+def load_facts_data(*documents: Mapping[str, Any], name: str = "<data>", rules: Any = None,
+                    fields: Fields | None = None) -> FactSet:
     """Validate fact documents given as Python data (as other systems hold them).
 
     Each document goes through exactly the checks a file does; problems name
     ``<data>#N`` (``<data>`` for one document) and the line and column in the
     document's JSON form (``json.dumps(doc, indent=1)``). Values must be JSON data
     (mappings, lists, text, numbers, booleans, null) or dates, times and datetimes.
+    ``rules`` / ``fields``: as for :func:`load_facts`.
     """
     sources = []
     for i, doc in enumerate(documents):
         label = f"{name}#{i + 1}" if len(documents) > 1 else name
         sources.append(_data_source(label, doc))
-    return load_sources(sources)
+    return load_sources(sources, fields_in_force(fields, rules))
 
 
 def _data_source(label: str, doc: Any) -> Source:
@@ -216,6 +248,7 @@ class _Pending:
 @dataclass
 class _State:
     sources: list[Source]
+    fields: Fields
     rows: dict[str, list[dict[str, Any]]] = field(
         default_factory=lambda: {c: [] for c in COLLECTIONS})
     segments: dict[str, list[_Segment]] = field(
@@ -227,9 +260,9 @@ class _State:
     as_of: dt.datetime | None = None
 
 
-def load_sources(sources: list[Source]) -> FactSet:
+def load_sources(sources: list[Source], fields: Fields | None = None) -> FactSet:
     """Load fact documents (see the module docstring)."""
-    state = _State(sources)
+    state = _State(sources, fields if fields is not None else default_fields())
     for number, source in enumerate(sources):
         with phase("parse"):
             data, problems = source.read()
@@ -266,9 +299,31 @@ def _checked(state: _State) -> FactSet:
         placed = _place(state, state.pending)
         raise FactsError(f"fact set rejected: {len(state.problems) + len(placed)} problem(s)",
                          state.problems + placed)
-    warnings = _place(state, state.warnings)
-    return FactSet(state.rows, as_of=state.as_of, ids=ids,
-                   warnings=sorted(warnings))
+    warnings: list[str | Problem] = list(sorted(_place(state, state.warnings)))
+    for collection in CONTRADICTIONS_OF:
+        found = _contradictions(collection, state.rows[collection], ids[collection])
+        found.sort(key=lambda p: p.where)
+        warnings += found
+    return FactSet(state.rows, as_of=state.as_of, ids=ids, fields=state.fields,
+                   warnings=warnings)
+
+
+def _contradictions(collection: str, rows: list[dict[str, Any]], ids: list[str]
+                    ) -> list[Problem]:
+    """:func:`.model.contradiction_warnings` as problems, in both languages."""
+    from .labels import field_label
+
+    out = []
+    for c in CONTRADICTIONS_OF.get(collection, ()):
+        a, b = c.fields
+        for row, rid in zip(rows, ids, strict=True):
+            if c.holds(row):
+                out.append(Problem(
+                    collection=collection, record=rid, field=f"{a}, {b}", code="contradiction",
+                    message=f"{a} and {b} contradict each other ({c.en}); both are read as "
+                    "unknown", message_zh=f"{field_label(a)}与{field_label(b)}相互矛盾"
+                    f"（{c.zh}），两者都按未知处理", warning=True))
+    return out
 
 
 def _origin(state: _State, collection: str, index: int) -> tuple[int, int]:
@@ -340,7 +395,7 @@ def _read_document(state: _State, number: int, data: Any) -> None:
 
 
 def _read_collection(state: _State, number: int, collection: str, raw: list[Any]) -> None:
-    rows, errors = validator(collection).validate(raw)
+    rows, errors = state.fields.validator(collection).validate(raw)
     local: list[int] | None = None
     if errors:
         bad = {e.index for e in errors}
@@ -372,7 +427,7 @@ def _pending_error(number: int, collection: str, raw: list[Any],
 def _unknown_fields(state: _State, number: int, collection: str,
                     rows: list[dict[str, Any]], local: list[int] | None) -> None:
     """One warning per unknown field: how many records carry it, where it first is."""
-    known = field_specs(collection)
+    known = state.fields.specs(collection)
     keys: set[str] = set().union(*map(dict.keys, rows)) if rows else set()
     for key in sorted(keys - known.keys()):
         first, count = -1, 0

@@ -2,15 +2,22 @@
 
 The contract of ``spec/facts.md`` is declared once, one pydantic model per collection
 (:data:`COLLECTIONS`); :func:`field_specs` reads each field's kind from it, and
-:mod:`.validate` builds the bulk validators from those specs. A loaded fact set keeps
-each record as the plain ``dict`` of its validated values (compact: a million records
-fit in memory) and hands out read-only :class:`Record` views.
+:mod:`.validate` builds the bulk validators from those specs. Fields declared in YAML
+come on top (:mod:`.fields`): a :class:`~.fields.Fields` is what every consumer asks.
+A loaded fact set keeps each record as the plain ``dict`` of its validated values
+(compact: a million records fit in memory) and hands out read-only :class:`Record` views.
 
 Null semantics: every field that is not an identity or a reference may be ``None``
 (written ``null`` or left out), which means *unknown* — except event timestamps
 (:data:`EVENT_FIELDS`) and the other definite nulls (:data:`DEFINITE_NULL_FIELDS`),
 where ``None`` has a meaning (the event has not happened, no expiry, ...). Unknown
 fields are kept and reported as warnings by the loader.
+
+Contradictions (:data:`CONTRADICTIONS`): two fields of one record that cannot both be
+true, though each could be a true record of what happened (a cancelled visit with an
+arrival). The fact set is not rejected: both fields count as *unknown* for that record
+(even an event timestamp, whose null otherwise means "not happened"), and the loader
+warns, naming the record and the fields.
 """
 
 from __future__ import annotations
@@ -20,13 +27,16 @@ import functools
 import json
 import types
 import typing
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt
 
 from ..errors import Problem
+
+if TYPE_CHECKING:
+    from .fields import Fields
 
 FORMAT = "fuling-compliance/facts/v1"
 #: (collection, value field) -> unit field of a duration pair
@@ -64,6 +74,57 @@ DEFINITE_NULL_FIELDS: dict[str, frozenset[str]] = {
     "complaints": frozenset({"verified_at", "rectified_at", "replied_at", "reported_at"}),
     "assessments": frozenset({"published_on"}),
 }
+
+
+
+@dataclass(frozen=True)
+class Contradiction:
+    """Two fields of one record that cannot both be true (see the module docstring)."""
+
+    collection: str
+    fields: tuple[str, str]
+    holds: Callable[[Mapping[str, Any]], bool]
+    en: str
+    zh: str
+
+
+#: Every contradiction the facts can carry; both fields then read as unknown.
+CONTRADICTIONS: tuple[Contradiction, ...] = (
+    Contradiction("appointments", ("status", "arrived_at"),
+                  lambda r: r.get("status") == "cancelled" and r.get("arrived_at") is not None,
+                  "a cancelled visit with an arrival", "已取消的上门服务却有到达时间"),
+    Contradiction("complaints", ("substantiated", "verified_at"),
+                  lambda r: r.get("substantiated") is not None and r.get("verified_at") is None,
+                  "substantiated given but never verified", "未核实却已给出是否属实"),
+)
+#: collection -> the contradictions of its records
+CONTRADICTIONS_OF: dict[str, tuple[Contradiction, ...]] = {}
+for _c in CONTRADICTIONS:
+    CONTRADICTIONS_OF[_c.collection] = (*CONTRADICTIONS_OF.get(_c.collection, ()), _c)
+
+
+def contradicted(collection: str, row: Mapping[str, Any]) -> frozenset[str]:
+    """The fields of ``row`` that a contradiction makes unknown (usually none)."""
+    out: set[str] = set()
+    for c in CONTRADICTIONS_OF.get(collection, ()):
+        if c.holds(row):
+            out.update(c.fields)
+    return frozenset(out)
+
+
+def contradiction_warnings(collection: str, rows: Sequence[Mapping[str, Any]],
+                           ids: Sequence[str]) -> list[str]:
+    """One warning per contradicted record, naming the record, the fields and why. The
+    text depends only on the record's content (no file, no position)."""
+    out: list[str] = []
+    for c in CONTRADICTIONS_OF.get(collection, ()):
+        a, b = c.fields
+        for row, rid in zip(rows, ids, strict=True):
+            if c.holds(row):
+                out.append(f"{collection}[{rid}].{a}, {b}: {a} and {b} contradict each other "
+                           f"({c.en}); both are read as unknown")
+    return out
+
 
 Id = Annotated[str, Field(min_length=1)]
 
@@ -386,7 +447,11 @@ def _kind(annotation: Any) -> tuple[FieldKind, tuple[str, ...]]:
 
 @functools.cache
 def field_kinds(collection: str) -> dict[str, tuple[FieldKind, tuple[str, ...]]]:
-    """``{field: (kind, allowed values)}`` for one collection (plus derived fields)."""
+    """``{field: (kind, allowed values)}`` of one collection's built-in and derived fields.
+
+    The built-in fields only: consumers ask :class:`~.fields.Fields` (which adds the
+    fields declared in YAML) rather than this function.
+    """
     model = COLLECTIONS[collection]
     hints = typing.get_type_hints(model, include_extras=True)
     kinds = {name: _kind(hints[name]) for name in model.model_fields}
@@ -394,10 +459,40 @@ def field_kinds(collection: str) -> dict[str, tuple[FieldKind, tuple[str, ...]]]
     return kinds
 
 
+class Range(typing.NamedTuple):
+    """A value known only to lie between two bounds (both included)."""
+
+    lo: Any
+    hi: Any
+
+
+#: Derived fields whose value may be known only to lie between two bounds (an
+#: appointment whose changes' order is not known): the normalise step gives each bound
+#: and the compiler compares both (true when true for the whole range, false when false
+#: for the whole range, else unknown).
+RANGED_FIELDS: frozenset[tuple[str, str]] = frozenset({("appointments", "first_start")})
+
+#: The fields that identify one record of a collection (a relation matching all of them
+#: relates at most one record); disclosures have none, the commission is one record.
+IDENTITY: dict[str, tuple[str, ...]] = {
+    "commission": (),
+    "outlet_days": ("outlet_id", "date"),
+    "business_services": ("supplier_id", "business_type"),
+}
+
+
+def unique_relation(collection: str, match_fields: Sequence[str]) -> bool:
+    """Whether matching ``match_fields`` of ``collection`` relates at most one record."""
+    if collection == "disclosures":
+        return False
+    return set(IDENTITY.get(collection, ("id",))) <= set(match_fields)
+
+
 #: Fields the normalise step derives, usable in rules like any other field.
 DERIVED_FIELDS: dict[str, dict[str, tuple[FieldKind, tuple[str, ...]]]] = {
     "appointments": {
-        # the start agreed at booking: the earliest change's from_start, else scheduled_start
+        # the start agreed at booking: the from_start of the change with the earliest
+        # `at`, else scheduled_start; between bounds when the earliest is not known
         "first_start": ("datetime", ()),
     },
     "staff": {"customer_facing": ("bool", ())},
@@ -438,7 +533,8 @@ def _at_least_zero(annotation: Any) -> bool:
 
 @functools.cache
 def field_specs(collection: str) -> dict[str, FieldSpec]:
-    """The validated fields of one collection, from its declaration."""
+    """The built-in validated fields of one collection, from its declaration (what
+    :class:`~.fields.Fields` starts from; consumers ask a ``Fields``)."""
     model = COLLECTIONS[collection]
     hints = typing.get_type_hints(model, include_extras=True)
     specs: dict[str, FieldSpec] = {}
@@ -501,17 +597,24 @@ def customer_facing(values: Mapping[str, Any]) -> bool | None:
 class Record:
     """A read-only view of one validated record: ``record.status``, ``record.get(...)``.
 
-    A field the collection declares but the record leaves out reads as ``None``
-    (unknown); unknown fields the input carried are in :attr:`extra`.
+    A field the collection has (built-in or declared in the fields in force) but the
+    record leaves out reads as ``None`` (unknown); unknown fields the input carried are
+    in :attr:`extra`. ``known``: the collection's fields (``Fields.specs``); default:
+    those of :func:`~.fields.default_fields`.
     """
 
-    __slots__ = ("_id", "_values", "collection")
+    __slots__ = ("_id", "_known", "_values", "collection")
 
     def __init__(self, collection: str, values: Mapping[str, Any],
-                 rid: str | None = None) -> None:
+                 rid: str | None = None, known: Mapping[str, FieldSpec] | None = None) -> None:
         self.collection = collection
         self._values = values
         self._id = rid if rid is not None else record_id(collection, values)
+        if known is None:
+            from .fields import default_fields
+
+            known = default_fields().specs(collection)
+        self._known = known
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__"):
@@ -519,7 +622,7 @@ class Record:
         values = self._values
         if name in values:
             return values[name]
-        if name in field_specs(self.collection):
+        if name in self._known:
             return None
         raise AttributeError(f"{self.collection} records have no field {name!r}")
 
@@ -544,12 +647,12 @@ class Record:
     @property
     def extra(self) -> dict[str, Any]:
         """The fields the input carried that the collection does not declare."""
-        known = field_specs(self.collection)
+        known = self._known
         return {k: v for k, v in self._values.items() if k not in known}
 
     def to_dict(self) -> dict[str, Any]:
         """Every declared field (``None`` when unknown), then the unknown fields."""
-        out = {name: self._values.get(name) for name in field_specs(self.collection)}
+        out = {name: self._values.get(name) for name in self._known}
         out.update(self.extra)
         return out
 
@@ -570,12 +673,19 @@ class FactSet:
     Records are kept as the dicts of their validated values (:meth:`rows`, with their
     ids in :meth:`ids`); :meth:`records` and attribute access (``facts.appointments``,
     ``facts.commission``) give :class:`Record` views. Immutable by convention: build a
-    new one (:meth:`replace`) rather than changing rows.
+    new one (:meth:`replace`) rather than changing rows. :attr:`fields` are the fields
+    the records were validated against (default: :func:`~.fields.default_fields`).
     """
 
     def __init__(self, rows: Mapping[str, Sequence[Mapping[str, Any]]] | None = None, *,
                  as_of: dt.datetime | None = None, warnings: Sequence[str | Problem] = (),
-                 ids: Mapping[str, Sequence[str]] | None = None) -> None:
+                 ids: Mapping[str, Sequence[str]] | None = None,
+                 fields: Fields | None = None) -> None:
+        if fields is None:
+            from .fields import default_fields
+
+            fields = default_fields()
+        self.fields: Fields = fields
         rows = rows or {}
         unknown = set(rows) - set(COLLECTIONS)
         if unknown:
@@ -589,7 +699,8 @@ class FactSet:
         #: the loader's warnings (unknown fields...) in English; as problems, with
         #: Chinese messages too, in :attr:`warning_problems`
         self.warnings: tuple[str, ...] = tuple(
-            w.render("en") if isinstance(w, Problem) else w for w in warnings)
+            (w.render("en") if w.file is not None else f"{w.where}: {w.message}")
+            if isinstance(w, Problem) else w for w in warnings)
         self.warning_problems: tuple[Problem, ...] = tuple(
             w if isinstance(w, Problem) else Problem(message=w, message_zh=w, warning=True)
             for w in warnings)
@@ -607,7 +718,8 @@ class FactSet:
         """The records of one collection as views (the commission as a 0/1-tuple)."""
         views = self._views.get(collection)
         if views is None:
-            views = tuple(Record(collection, r, i)
+            known = self.fields.specs(collection)
+            views = tuple(Record(collection, r, i, known)
                           for r, i in zip(self._rows[collection], self._ids[collection],
                                           strict=True))
             self._views[collection] = views
@@ -631,10 +743,11 @@ class FactSet:
         ids = {c: self._ids[c] for c in COLLECTIONS if rows[c] is self._rows[c]}
         return FactSet(rows, as_of=changes.pop("as_of", self.as_of),
                        warnings=changes.pop("warnings", self.warning_problems), ids=ids,
-                       **changes)
+                       fields=changes.pop("fields", self.fields), **changes)
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, FactSet) and other.as_of == self.as_of and all(
+        return isinstance(other, FactSet) and other.as_of == self.as_of and \
+            other.fields == self.fields and all(
             [dict(r) for r in other._rows[c]] == [dict(r) for r in self._rows[c]]
             for c in COLLECTIONS)
 

@@ -10,7 +10,8 @@ per collection and a folder one ``<collection>.csv`` per collection. What is rea
   and reported as a warning, like an unknown collection in YAML. The commission
   (``commission`` / 区经济信息委) is a sheet of one row.
 * **Row 1 is the header**: each cell is a field key (``arrived_at``), its Chinese
-  label (``实际到达时间``) or both (``实际到达时间 (arrived_at)``). Row 2 is a guidance
+  label (``实际到达时间``) or both (``实际到达时间 (arrived_at)``); fields declared in
+  YAML (:mod:`.fields`) are read by their key or their declared label. Row 2 is a guidance
   row, skipped, when every non-empty cell in it starts with ``说明：`` (or ``#``);
   otherwise it is data. Columns that are not fields are kept and reported as warnings.
 * **Cells**: an empty cell is null (unknown; for an event timestamp, not happened).
@@ -42,7 +43,7 @@ import datetime as dt
 import io
 import re
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,7 @@ from typing import Any
 from ..calendar import CHONGQING
 from ..errors import Problem, column_letter, sheet_file
 from ..yaml_source import PosDict, PosList, max_bytes_default, read_document
+from .fields import Fields, default_fields
 from .labels import (
     COLLECTION_LABELS,
     FALSE_WORDS,
@@ -57,9 +59,8 @@ from .labels import (
     TRUE_WORDS,
     VALUE_LABELS,
     collection_for_label,
-    field_for_label,
 )
-from .model import COLLECTIONS, FieldKind, field_kinds
+from .model import COLLECTIONS, FieldKind
 
 Read = Callable[[], tuple[Any, list[Problem]]]
 Source = tuple[str, Read]
@@ -91,15 +92,17 @@ _VARIANTS = {"其他": "其它", "其他代办网点": "其它代办网点"}
 # --------------------------------------------------------------------------- layout
 
 
-def columns(collection: str) -> list[str]:
-    """The fields of a collection's sheet, in model order (no derived ids)."""
-    fields = list(COLLECTIONS[collection].model_fields)
-    return [f for f in fields if not (collection in DERIVED_ID and f == "id")]
+def columns(collection: str, fields: Fields | None = None) -> list[str]:
+    """The fields of a collection's sheet: the model's in order (no derived ids), then
+    the declared ones (``fields``; default: the bundled rules')."""
+    names = (fields or default_fields()).columns(collection)
+    return [f for f in names if not (collection in DERIVED_ID and f == "id")]
 
 
-def header(field: str) -> str:
+def header(field: str, collection: str | None = None, fields: Fields | None = None) -> str:
     """A header cell: the Chinese label and the key, ``企业编号 (supplier_id)``."""
-    label = FIELD_LABELS.get(field) or SETTINGS.get(field)
+    label = (fields or default_fields()).label(collection, field) if collection else None
+    label = label or FIELD_LABELS.get(field) or SETTINGS.get(field)
     return f"{label} ({field})" if label else field
 
 
@@ -127,21 +130,23 @@ def is_tabular(path: Path) -> bool:
     return path.is_dir() or path.suffix.lower() in {".xlsx", ".xlsm", ".xls", ".csv"}
 
 
-def sources(path: Path) -> list[Source]:
+def sources(path: Path, fields: Fields | None = None) -> list[Source]:
     """Fact documents read from a workbook or CSV folder, one per sheet or file.
 
     Each source is ``(name, read)``; ``read()`` returns ``(document, problems)`` where
     the document is a :class:`~fuling_compliance.yaml_source.PosDict` whose positions
     are ``(row, column)`` of cells (or ``(line, column)`` of a CSV file), and the
-    name is what problems give as ``file``.
+    name is what problems give as ``file``. ``fields``: the fields in force (default:
+    the bundled rules').
     """
     path = Path(path)
+    fields = fields or default_fields()
     if path.is_dir():
-        return _folder_sources(path)
+        return _folder_sources(path, fields)
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        return [_csv_source(path)]
-    return _workbook_sources(path)
+        return [_csv_source(path, fields)]
+    return _workbook_sources(path, fields)
 
 
 def notes(path: Path) -> list[Problem]:
@@ -169,16 +174,16 @@ def _hidden(path: Path) -> bool:
     return path.name.startswith((".", "~$"))
 
 
-def _folder_sources(path: Path) -> list[Source]:
+def _folder_sources(path: Path, fields: Fields) -> list[Source]:
     found: list[Source] = []
     for entry in sorted(path.iterdir()):
         if not entry.is_file() or _hidden(entry):
             continue
         suffix = entry.suffix.lower()
         if suffix == ".csv":
-            found.append(_csv_source(entry))
+            found.append(_csv_source(entry, fields))
         elif suffix in WORKBOOK_SUFFIXES or suffix == ".xls":
-            found.extend(_workbook_sources(entry))
+            found.extend(_workbook_sources(entry, fields))
         elif suffix in DOCUMENT_SUFFIXES:
             found.append((str(entry), _document_reader(entry)))
     if not found:
@@ -244,10 +249,10 @@ def collection_for(title: str) -> str | None:
     return collection_for_label(_key_in_label(title)) or collection_for_label(_normal_label(title))
 
 
-def _field_for(text: str) -> str:
+def _field_for(text: str, collection: str, fields: Fields) -> str:
     """A header cell's field key; text that names no field is kept as the key."""
     normal = _normal_label(text)
-    key = field_for_label(normal)
+    key = fields.field_for_label(collection, normal)
     if key is None and normal.endswith(")") and "(" in normal:
         key = _key_in_label(normal)
     return key or normal
@@ -346,21 +351,22 @@ def parse_time(text: str) -> dt.time | None:
         return None
 
 
-def _enum(value: Any, allowed: tuple[str, ...], field: str) -> str:
+def _enum(value: Any, allowed: tuple[str, ...], field: str,
+          labels: Mapping[str, str] = VALUE_LABELS, label: str | None = None) -> str:
     text = _text(value)
     candidates = [text, text.lower(), _key_in_label(text), _VARIANTS.get(text, text)]
     for candidate in candidates:
         if candidate in allowed:
             return candidate
         for key in allowed:
-            if VALUE_LABELS.get(key) == candidate:
+            if labels.get(key) == candidate:
                 return key
-    label = FIELD_LABELS.get(field, field)
+    label = label or FIELD_LABELS.get(field, field)
     raise _Bad(
         f"{_shown(value)} is not a value of {field}; use one of: "
-        + ", ".join(f"{key} ({VALUE_LABELS.get(key, key)})" for key in allowed),
+        + ", ".join(f"{key} ({labels.get(key, key)})" for key in allowed),
         f"{_shown_zh(value)}不是「{label}」的可选值；可填："
-        + "、".join(VALUE_LABELS.get(key, key) for key in allowed))
+        + "、".join(labels.get(key, key) for key in allowed))
 
 
 def _bool(value: Any) -> bool:
@@ -490,9 +496,11 @@ def _string(value: Any, date_only: bool) -> str:
     return _text(value)
 
 
-def convert(kind: FieldKind, allowed: tuple[str, ...], field: str, cell: Cell) -> Any:
+def convert(kind: FieldKind, allowed: tuple[str, ...], field: str, cell: Cell,
+            labels: Mapping[str, str] = VALUE_LABELS, label: str | None = None) -> Any:
     """A cell's value as the fact model wants it, or ``None`` for an empty cell.
 
+    ``labels``: the Chinese labels of enumeration values; ``label``: the field's.
     Raises ``_Bad`` (English and Chinese explanations) when it cannot be converted.
     """
     value = cell.value
@@ -509,7 +517,7 @@ def convert(kind: FieldKind, allowed: tuple[str, ...], field: str, cell: Cell) -
     if kind == "number":
         return _number(value)
     if kind == "enum":
-        return _enum(value, allowed, field)
+        return _enum(value, allowed, field, labels, label)
     if kind == "list":
         text = _text(value)
         if text in (NO_ITEMS, "[]", "none"):
@@ -517,7 +525,8 @@ def convert(kind: FieldKind, allowed: tuple[str, ...], field: str, cell: Cell) -
         items = [item.strip() for item in _LIST_SEPARATORS.split(text) if item.strip()]
         if not items:
             return None
-        return [_enum(item, allowed, field) if allowed else item for item in items]
+        return [_enum(item, allowed, field, labels, label) if allowed else item
+                for item in items]
     if kind == "datetime":
         return _datetime(value, cell.date_only)
     if kind == "date":
@@ -567,10 +576,11 @@ class _Column:
 class _Table:
     """Reads one sheet or CSV file into a fact document."""
 
-    def __init__(self, file: str, title: str, rows: list[Row]) -> None:
+    def __init__(self, file: str, title: str, rows: list[Row], fields: Fields) -> None:
         self.file = file
         self.title = title
         self.rows = rows
+        self.fields = fields
         self.problems: list[Problem] = []
 
     def problem(self, en: str, zh: str, *, line: int | None = None, column: int | None = None,
@@ -618,7 +628,7 @@ class _Table:
         return document if document.key_pos else None
 
     def collection(self, collection: str) -> PosDict | None:
-        kinds = field_kinds(collection)
+        kinds = self.fields.kinds(collection)
         document = PosDict()
         document.key_pos = {collection: (1, 1)}
         rows = [(line, cells) for line, cells in self.rows if not _blank(cells)]
@@ -671,16 +681,19 @@ class _Table:
                     ) -> list[_Column] | None:
         cols: list[_Column] = []
         seen: dict[str, int] = {}
-        valid = set(columns(collection)) | ({"id"} if collection == "disclosures" else set())
+        fields = self.fields
+        names = columns(collection, fields)
+        valid = set(names) | ({"id"} if collection == "disclosures" else set())
         for index in sorted(head):
             cell = head[index]
             if _empty(cell):
                 continue
-            key = _field_for(_text(cell.value))
+            key = _field_for(_text(cell.value), collection, fields)
             if key in seen:
                 self.problem(
                     f"column {key!r} appears twice (also column {column_letter(seen[key])})",
-                    f"列「{header(key)}」重复（另见第 {column_letter(seen[key])} 列）",
+                    f"列「{header(key, collection, fields)}」重复（另见第 "
+                    f"{column_letter(seen[key])} 列）",
                     line=1, column=index, collection=collection, field=key, code="header")
                 continue
             seen[key] = index
@@ -688,12 +701,12 @@ class _Table:
         if not any(c.known for c in cols):
             self.problem(
                 f"row 1 names no field of {collection}: the header row must be row 1, "
-                f"with field keys or Chinese labels such as {header(columns(collection)[0])!r}",
+                f"with field keys or Chinese labels such as {header(names[0])!r}",
                 f"第 1 行没有「{COLLECTION_LABELS[collection]}」的任何字段：第 1 行必须是表头，"
-                f"填字段名或中文标签，如「{header(columns(collection)[0])}」",
+                f"填字段名或中文标签，如「{header(names[0])}」",
                 line=1, column=1, collection=collection, code="header")
             return None
-        missing = [f for f in columns(collection) if required(collection, f) and f not in seen]
+        missing = [f for f in names if required(collection, f) and f not in seen]
         if missing:
             after = max(head) + 1
             self.problem(
@@ -722,7 +735,9 @@ class _Table:
                 continue
             kind, allowed = kinds[col.key]
             try:
-                value = convert(kind, allowed, col.key, cell)
+                value = convert(kind, allowed, col.key, cell,
+                                self.fields.value_labels(collection, col.key),
+                                self.fields.label(collection, col.key))
             except _Bad as bad:
                 self.problem(bad.en, bad.zh, line=line, column=col.index,
                              collection=collection, record=label, field=col.key, code="type")
@@ -747,9 +762,10 @@ class _Table:
         return ":".join(parts) if all(parts) else f"#{ordinal}"
 
 
-def read_rows(file: str, title: str, rows: list[Row]) -> tuple[Any, list[Problem]]:
+def read_rows(file: str, title: str, rows: list[Row], fields: Fields | None = None
+              ) -> tuple[Any, list[Problem]]:
     """A fact document from the rows of one sheet or CSV file (see the module doc)."""
-    return _Table(file, title, rows).read()
+    return _Table(file, title, rows, fields or default_fields()).read()
 
 
 # --------------------------------------------------------------------------- CSV
@@ -806,7 +822,7 @@ def csv_rows(file: str, text: str) -> tuple[list[Row], list[Problem]]:
     return rows, []
 
 
-def _csv_source(path: Path) -> Source:
+def _csv_source(path: Path, fields: Fields) -> Source:
     name = str(path)
 
     def read() -> tuple[Any, list[Problem]]:
@@ -816,7 +832,7 @@ def _csv_source(path: Path) -> Source:
         rows, problems = csv_rows(name, text)
         if problems:
             return None, problems
-        return read_rows(name, path.stem, rows)
+        return read_rows(name, path.stem, rows, fields)
 
     return name, read
 
@@ -836,7 +852,7 @@ def _refuse(name: str, en: str, zh: str, code: str) -> list[Source]:
     return [(name, _ready(None, [Problem(file=name, message=en, message_zh=zh, code=code)]))]
 
 
-def _workbook_sources(path: Path) -> list[Source]:
+def _workbook_sources(path: Path, fields: Fields) -> list[Source]:
     name = str(path)
     if path.suffix.lower() == ".xls":
         return _refuse(name, "old Excel 97-2003 (.xls) workbooks are not read: save it as .xlsx",
@@ -873,7 +889,7 @@ def _workbook_sources(path: Path) -> list[Source]:
                        "unreadable")
     try:
         formulas = _formula_cells(path) if has_formulas else {}
-        return _read_workbook(path, formulas)
+        return _read_workbook(path, formulas, fields)
     except Exception as exc:  # a damaged workbook is a problem, not a crash
         return _refuse(name, f"cannot read the workbook: {type(exc).__name__}: {exc}",
                        f"无法读取工作簿：{type(exc).__name__}: {exc}", "unreadable")
@@ -903,7 +919,8 @@ def _formula_cells(path: Path) -> dict[str, set[tuple[int, int]]]:
         workbook.close()
 
 
-def _read_workbook(path: Path, formulas: dict[str, set[tuple[int, int]]]) -> list[Source]:
+def _read_workbook(path: Path, formulas: dict[str, set[tuple[int, int]]], fields: Fields
+                   ) -> list[Source]:
     name = str(path)
     workbook = _load(path, data_only=True)
     try:
@@ -911,7 +928,7 @@ def _read_workbook(path: Path, formulas: dict[str, set[tuple[int, int]]]) -> lis
         for sheet in workbook.worksheets:
             file = sheet_file(name, sheet.title)
             rows = _sheet_rows(sheet, formulas.get(sheet.title, set()))
-            document, problems = read_rows(file, sheet.title, rows)
+            document, problems = read_rows(file, sheet.title, rows, fields)
             if document is not None or problems:
                 found.append((file, _ready(document, problems)))
         return found

@@ -12,7 +12,9 @@ The layout is the one :mod:`.tabular` reads (see its module doc):
   ``yyyy-mm-dd hh:mm``, text ``@`` so ids and phone numbers stay text) and
   enumerations and booleans have drop-down lists of their Chinese labels.
 
-:func:`export` writes a fact set in that layout (Chinese labels for enumerations,
+Fields declared in YAML (:mod:`.fields`) get their columns after the built-in ones, with
+their Chinese label, their note in the guidance row and, for enumerations and booleans,
+a drop-down. :func:`export` writes a fact set in that layout (Chinese labels for enumerations,
 是/否 for booleans, real date and time cells) so that reading it back gives the same
 facts; a CSV folder gets one ``<collection>.csv`` per collection and ``说明.csv`` with
 the settings.
@@ -22,7 +24,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -33,8 +35,9 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..calendar import CHONGQING
-from .labels import COLLECTION_LABELS, FIELD_LABELS
-from .model import COLLECTIONS, EVENT_FIELDS, FORMAT, FactSet, Record, field_kinds
+from .fields import Fields, default_fields
+from .labels import COLLECTION_LABELS, VALUE_LABELS
+from .model import COLLECTIONS, EVENT_FIELDS, FORMAT, FactSet, Record
 from .tabular import (
     DERIVED_ID,
     NO_ITEMS,
@@ -43,7 +46,6 @@ from .tabular import (
     header,
     required,
     sheet_title,
-    value_label,
 )
 
 #: rows that get drop-downs (Excel's own limit is the last row)
@@ -116,9 +118,12 @@ _WRAP = Alignment(wrap_text=True, vertical="top")
 # --------------------------------------------------------------------------- API
 
 
-def write_template(path: str | Path) -> Path:
-    """Write the empty facts workbook (``.xlsx``) people fill in; return its path."""
-    return export_workbook(None, path)
+def write_template(path: str | Path, fields: Fields | None = None) -> Path:
+    """Write the empty facts workbook (``.xlsx``) people fill in; return its path.
+
+    ``fields``: the fields in force (a rule set's ``fields``; default: the bundled rules').
+    """
+    return export_workbook(None, path, fields)
 
 
 def export(facts: FactSet, output: str | Path, *, encoding: str = "utf-8-sig") -> list[Path]:
@@ -133,17 +138,22 @@ def export(facts: FactSet, output: str | Path, *, encoding: str = "utf-8-sig") -
     return export_csv(facts, output, encoding=encoding)
 
 
-def export_workbook(facts: FactSet | None, path: str | Path) -> Path:
-    """Write ``facts`` (``None``: no records, the template) as an ``.xlsx`` workbook."""
+def export_workbook(facts: FactSet | None, path: str | Path, fields: Fields | None = None
+                    ) -> Path:
+    """Write ``facts`` (``None``: no records, the template) as an ``.xlsx`` workbook.
+
+    ``fields``: the fields in force (default: the facts', else the bundled rules').
+    """
     path = Path(path)
+    fields = fields or (facts.fields if facts is not None else default_fields())
     book = Workbook()
     guide = book.active
     assert isinstance(guide, Worksheet)
     guide.title = SETTINGS_SHEET
-    _write_guide(guide, facts)
+    _write_guide(guide, facts, fields)
     for collection in COLLECTIONS:
         records = facts.records(collection) if facts is not None else ()
-        _write_sheet(book.create_sheet(sheet_title(collection)), collection, records)
+        _write_sheet(book.create_sheet(sheet_title(collection)), collection, records, fields)
     book.save(path)
     return path
 
@@ -162,13 +172,15 @@ def export_csv(facts: FactSet, folder: str | Path, *, encoding: str = "utf-8-sig
         rows.append([header("as_of"), _datetime_text(facts.as_of)])
     _write_csv(settings, rows, encoding)
     written.append(settings)
+    in_force = facts.fields
     for collection in COLLECTIONS:
         records = facts.records(collection)
-        fields = _fields(collection, records)
-        table = [[header(f) for f in fields]]
-        kinds = field_kinds(collection)
+        fields = _fields(collection, records, in_force)
+        table = [[header(f, collection, in_force) for f in fields]]
+        kinds = in_force.kinds(collection)
         for record in records:
-            table.append([_csv_text(kinds.get(f, ("string", ()))[0], _value(record, f))
+            table.append([_csv_text(kinds.get(f, ("string", ()))[0], _value(record, f),
+                                    in_force.value_labels(collection, f))
                           for f in fields])
         path = folder / f"{sheet_title(collection)}.csv"
         _write_csv(path, table, encoding)
@@ -179,9 +191,10 @@ def export_csv(facts: FactSet, folder: str | Path, *, encoding: str = "utf-8-sig
 # --------------------------------------------------------------------------- sheets
 
 
-def _fields(collection: str, records: Iterable[Record]) -> list[str]:
-    """The columns to write: the model's, an explicit disclosure id, then extra fields."""
-    fields = columns(collection)
+def _fields(collection: str, records: Iterable[Record], in_force: Fields) -> list[str]:
+    """The columns to write: the model's and the declared ones, an explicit disclosure
+    id, then extra fields."""
+    fields = columns(collection, in_force)
     extra: list[str] = []
     for record in records:
         if collection == "disclosures" and "id" not in fields and _explicit_id(record):
@@ -201,15 +214,19 @@ def _value(record: Record, field: str) -> Any:
     return record.values.get(field)
 
 
-def _guidance(collection: str, field: str) -> str:
-    kinds = field_kinds(collection)
+def _guidance(collection: str, field: str, fields: Fields) -> str:
+    kinds = fields.kinds(collection)
     if field not in kinds:
         return "说明：本系统不使用此列（保留）"
     kind, allowed = kinds[field]
+    labels = fields.value_labels(collection, field)
     parts = ["必填" if required(collection, field) else "选填"]
+    declared = fields.declaration(collection, field)
+    if declared is not None and declared.note:
+        parts.append(declared.note)
     parts.append(_KIND_ZH[kind])
     if kind in ("enum", "list") and allowed:
-        parts.append("可选：" + "、".join(value_label(v) for v in allowed))
+        parts.append("可选：" + "、".join(labels.get(v, v) for v in allowed))
     if field == "id":
         parts.append("本表内不重复")
     if field in _REFERENCES and collection != _REFERENCES[field]:
@@ -226,40 +243,50 @@ def _guidance(collection: str, field: str) -> str:
     return "说明：" + "；".join(parts)
 
 
-def _write_sheet(sheet: Worksheet, collection: str, records: tuple[Record, ...]) -> None:
-    kinds = field_kinds(collection)
-    fields = _fields(collection, records)
+def _write_sheet(sheet: Worksheet, collection: str, records: tuple[Record, ...],
+                 in_force: Fields) -> None:
+    kinds = in_force.kinds(collection)
+    fields = _fields(collection, records, in_force)
     sheet.freeze_panes = f"A{FIRST_DATA_ROW}"
     sheet.row_dimensions[2].height = 60
     for index, field in enumerate(fields, start=1):
         letter = get_column_letter(index)
         kind, allowed = kinds.get(field, ("string", ()))
-        top = sheet.cell(row=1, column=index, value=header(field))
+        labels = in_force.value_labels(collection, field)
+        title = header(field, collection, in_force)
+        top = sheet.cell(row=1, column=index, value=title)
         top.font = _HEADER_FONT
         top.fill = _REQUIRED_FILL if required(collection, field) else _HEADER_FILL
         top.alignment = _WRAP
-        note = sheet.cell(row=2, column=index, value=_guidance(collection, field))
+        note = sheet.cell(row=2, column=index, value=_guidance(collection, field, in_force))
         note.font = _GUIDANCE_FONT
         note.alignment = _WRAP
-        width = max(14, min(40, 2 * len(FIELD_LABELS.get(field, field)) + len(field) + 4))
+        label = in_force.label(collection, field) or field
+        width = max(14, min(40, 2 * len(label) + len(field) + 4))
         sheet.column_dimensions[letter].width = width
         if kind in _NUMBER_FORMATS:
             sheet.column_dimensions[letter].number_format = _NUMBER_FORMATS[kind]
         span = f"{letter}{FIRST_DATA_ROW}:{letter}{LAST_ROW}"
+        choices = [labels.get(v, v) for v in allowed]
         if kind == "bool":
-            _drop_down(sheet, span, ["是", "否"], header(field))
-        elif kind == "enum":
-            _drop_down(sheet, span, [value_label(v) for v in allowed], header(field))
-        elif kind == "list":
-            _prompt(sheet, span, header(field), "多选，用、分隔：" + "、".join(
-                value_label(v) for v in allowed))
+            _drop_down(sheet, span, ["是", "否"], title)
+        elif kind == "enum" and _fits(choices):
+            _drop_down(sheet, span, choices, title)
+        elif kind in ("enum", "list"):
+            many = "多选，用、分隔：" if kind == "list" else "填其中之一："
+            _prompt(sheet, span, title, many + "、".join(choices))
         for row, record in enumerate(records, start=FIRST_DATA_ROW):
-            _put(sheet.cell(row=row, column=index), kind, _value(record, field))
+            _put(sheet.cell(row=row, column=index), kind, _value(record, field), labels)
+
+
+def _fits(labels: list[str]) -> bool:
+    """Whether a drop-down list fits in the rule itself (Excel's limit: 255 characters)."""
+    return len('"' + ",".join(labels) + '"') <= 255
 
 
 def _drop_down(sheet: Worksheet, span: str, labels: list[str], title: str) -> None:
     formula = '"' + ",".join(labels) + '"'
-    if len(formula) > 255:  # Excel's limit for a list written in the rule itself
+    if not _fits(labels):
         raise ValueError(f"drop-down list too long for {title}")
     rule = DataValidation(type="list", formula1=formula, allow_blank=True,
                           errorStyle="warning", showErrorMessage=True,
@@ -277,16 +304,17 @@ def _prompt(sheet: Worksheet, span: str, title: str, text: str) -> None:
     rule.add(span)
 
 
-def _put(cell: Any, kind: str, value: Any) -> None:
+def _put(cell: Any, kind: str, value: Any, labels: Mapping[str, str] = VALUE_LABELS) -> None:
     """Write one value so that :mod:`.tabular` reads it back unchanged."""
     if value is None:
         return
     if kind == "bool" and isinstance(value, bool):
         cell.value = "是" if value else "否"
     elif kind == "enum":
-        cell.value = value_label(str(value))
+        cell.value = labels.get(str(value), str(value))
     elif kind == "list" and isinstance(value, list):
-        cell.value = "、".join(value_label(str(v)) for v in value) if value else NO_ITEMS
+        cell.value = "、".join(labels.get(str(v), str(v)) for v in value) if value \
+            else NO_ITEMS
     elif isinstance(value, dt.datetime):
         local = value.astimezone(CHONGQING) if value.tzinfo else value
         if value.utcoffset() == dt.timedelta(hours=8) and value.microsecond == 0:
@@ -321,15 +349,15 @@ def _datetime_text(value: dt.datetime) -> str:
     return value.isoformat()
 
 
-def _csv_text(kind: str, value: Any) -> str:
+def _csv_text(kind: str, value: Any, labels: Mapping[str, str] = VALUE_LABELS) -> str:
     if value is None:
         return ""
     if kind == "bool" and isinstance(value, bool):
         return "是" if value else "否"
     if kind == "enum":
-        return value_label(str(value))
+        return labels.get(str(value), str(value))
     if kind == "list" and isinstance(value, list):
-        return "、".join(value_label(str(v)) for v in value) if value else NO_ITEMS
+        return "、".join(labels.get(str(v), str(v)) for v in value) if value else NO_ITEMS
     if isinstance(value, dt.datetime):
         return _datetime_text(value)
     if isinstance(value, dt.time):
@@ -351,7 +379,7 @@ def _write_csv(path: Path, rows: list[list[str]], encoding: str) -> None:
 # --------------------------------------------------------------------------- 说明
 
 
-def _write_guide(sheet: Worksheet, facts: FactSet | None) -> None:
+def _write_guide(sheet: Worksheet, facts: FactSet | None, fields: Fields) -> None:
     sheet.column_dimensions["A"].width = 24
     sheet.column_dimensions["B"].width = 30
     sheet.column_dimensions["C"].width = 60
@@ -415,7 +443,7 @@ def _write_guide(sheet: Worksheet, facts: FactSet | None) -> None:
         sheet.cell(row=row, column=column, value=text).font = _HEADER_FONT
     row += 1
     for collection in COLLECTIONS:
-        must = [header(f) for f in columns(collection) if required(collection, f)]
+        must = [header(f) for f in columns(collection, fields) if required(collection, f)]
         derived = DERIVED_ID.get(collection)
         sheet.cell(row=row, column=1, value=sheet_title(collection))
         sheet.cell(row=row, column=2, value=COLLECTION_LABELS[collection])
@@ -423,4 +451,19 @@ def _write_guide(sheet: Worksheet, facts: FactSet | None) -> None:
             f"；编号由 {'+'.join(derived)} 生成" if derived and collection != "disclosures" else "")
         sheet.cell(row=row, column=3, value=content).alignment = _WRAP
         sheet.cell(row=row, column=4, value="、".join(must) or "—").alignment = _WRAP
+        row += 1
+    declared = fields.declared()
+    if not declared:
+        return
+    row += 1
+    sheet.cell(row=row, column=1, value="新增字段（在规则目录中声明，选填）").font = _HEADER_FONT
+    row += 1
+    for column, text in enumerate(("工作表", "列", "类型", "说明"), start=1):
+        sheet.cell(row=row, column=column, value=text).font = _HEADER_FONT
+    row += 1
+    for field in declared:
+        sheet.cell(row=row, column=1, value=sheet_title(field.collection))
+        sheet.cell(row=row, column=2, value=header(field.name, field.collection, fields))
+        sheet.cell(row=row, column=3, value=_KIND_ZH[field.kind]).alignment = _WRAP
+        sheet.cell(row=row, column=4, value=field.note or "—").alignment = _WRAP
         row += 1

@@ -21,7 +21,11 @@ is not marked down for having many records::
 
 Only outcomes whose responsible party is the supplier count; the Commission's own
 duties get a card of their own, without score or rank. ``not_applicable`` outcomes do
-not count.
+not count. A ``waived`` finding (a waiver in force covers it) counts as the policy's
+``waived`` setting says: ``exclude`` (the default) leaves it out like
+``not_applicable`` — neither against the supplier nor for it — and ``original`` counts
+it as its original status. Either way it is not an item to rectify: each card lists
+its waived findings with their waivers, and the assessment the waivers in force.
 
 The rate needs every outcome: a report evaluated without ``all_outcomes`` (no
 ``pass`` findings) gives no score, rank, evaluated or passed counts (``None``;
@@ -51,7 +55,17 @@ from ..facts.model import FactSet
 from ..rules.regulation import regulation
 from ..rules.schema import suggest
 from ..yaml_source import PosDict, PosList, read_document
-from .report import SEVERITY_ORDER, Finding, Message, Party, Report, RuleSetInfo, Subject
+from .report import (
+    SEVERITY_ORDER,
+    Finding,
+    Message,
+    Party,
+    Report,
+    RuleSetInfo,
+    Subject,
+    WaiverRef,
+    WaiverUse,
+)
 
 POLICY_FORMAT = "fuling-compliance/policy/assessment/v1"
 ASSESSMENT_FORMAT = "fuling-compliance/assessment/v1"
@@ -108,6 +122,12 @@ class RectifyPolicy(_Strict):
     min_severity: Setting[Severity]
 
 
+WaivedTreatment = Literal["exclude", "original"]
+DEFAULT_WAIVED: Setting[WaivedTreatment] = Setting[WaivedTreatment](
+    value="exclude", source="policy",
+    note="经批准豁免的结论不计入企业失分，也不计入合规率的分母（与不适用相同）。")
+
+
 class Policy(_Strict):
     """``rules/policy/assessment.yaml``: how findings become a score and a commendation."""
 
@@ -122,6 +142,9 @@ class Policy(_Strict):
     insufficient_data_factor: Setting[Annotated[float, Field(ge=0, le=1)]]
     commendation: CommendationPolicy
     rectify: RectifyPolicy
+    #: how a waived finding counts: ``exclude`` (left out) or ``original`` (as its
+    #: original status)
+    waived: Setting[WaivedTreatment] = DEFAULT_WAIVED
 
     def family_weight(self, family: str) -> float:
         setting = self.family_weights.get(family, self.default_family_weight)
@@ -130,7 +153,7 @@ class Policy(_Strict):
 
 def bundled_policy_path() -> Path:
     """The policy shipped beside the bundled rules."""
-    from ..rules.load import bundled_rules_dir
+    from ..bundled import bundled_rules_dir
 
     return bundled_rules_dir() / "policy" / "assessment.yaml"
 
@@ -238,7 +261,7 @@ def _known_keys(parent: list[str]) -> list[str]:
     models: dict[tuple[str, ...], type[BaseModel]] = {
         (): Policy, ("severity_weights",): SeverityWeights,
         ("commendation",): CommendationPolicy, ("rectify",): RectifyPolicy,
-        ("title",): PolicyText,
+        ("title",): PolicyText, ("waived",): Setting[WaivedTreatment],
     }
     model = models.get(tuple(parent))
     if model is None:
@@ -328,6 +351,7 @@ class FamilyCard(_Strict):
     not_applicable: int | None
     weight: float
     rate: float | None
+    waived: int = 0
 
 
 class Satisfaction(_Strict):
@@ -345,7 +369,8 @@ class Commendation(_Strict):
 
 
 class Item(_Strict):
-    """A finding to act on: a failure to rectify or a record to supply."""
+    """A finding to act on: a failure to rectify or a record to supply (or a waived one,
+    with its waiver and original status)."""
 
     rule: str
     clause: str
@@ -354,6 +379,8 @@ class Item(_Strict):
     subject: Subject
     item: str | None
     message: Message
+    original_status: str | None = Field(default=None, exclude_if=lambda v: v is None)
+    waiver: WaiverRef | None = Field(default=None, exclude_if=lambda v: v is None)
 
 
 class Scorecard(_Strict):
@@ -367,6 +394,7 @@ class Scorecard(_Strict):
     commendation: Commendation | None
     rectify: list[Item]
     supply_data: list[Item]
+    waived: list[Item] = Field(default_factory=list)
 
     @property
     def key(self) -> str:
@@ -397,6 +425,7 @@ class PolicyInfo(_Strict):
     insufficient_data_factor: float
     min_satisfaction: float
     min_respondents: int
+    waived: WaivedTreatment = "exclude"
 
 
 class Assessment(_Strict):
@@ -413,6 +442,8 @@ class Assessment(_Strict):
     commission: Scorecard | None
     ranking: list[str]
     commendation_candidates: list[str]
+    #: the waivers in force at ``as_of`` (from the report)
+    waivers: list[WaiverUse] = Field(default_factory=list)
 
     def to_json(self, indent: int | None = 2) -> str:
         """The assessment as JSON."""
@@ -433,7 +464,7 @@ def report_is_complete(report: Report) -> bool:
     for r in report.rules:
         for status, count in (("pass", r.pass_), ("fail", r.fail),
                               ("insufficient_data", r.insufficient_data),
-                              ("not_applicable", r.not_applicable)):
+                              ("not_applicable", r.not_applicable), ("waived", r.waived)):
             if listed[(r.id, status)] != count:
                 return False
     return True
@@ -479,7 +510,15 @@ def _satisfaction(facts: FactSet, supplier_id: str, period: Period) -> Satisfact
 
 def _item(f: Finding) -> Item:
     return Item(rule=f.rule, clause=f.clause, severity=f.severity, status=f.status,
-                subject=f.subject, item=f.item, message=f.message)
+                subject=f.subject, item=f.item, message=f.message,
+                original_status=f.original_status, waiver=f.waiver)
+
+
+def _counted(f: Finding, policy: Policy) -> str:
+    """The status a finding counts as in the score: a waived one as the policy says."""
+    if f.status == "waived" and policy.waived.value == "original":
+        return f.outcome
+    return f.status
 
 
 def _by_severity(items: list[Item]) -> list[Item]:
@@ -501,8 +540,11 @@ def _card(
     weights: dict[str, dict[str, float]] = {fid: defaultdict(float) for fid in ids}
     for f in findings:
         fid = family_of(f.clause, ids)
-        counts.setdefault(fid, defaultdict(int))[f.status] += 1
-        weights.setdefault(fid, defaultdict(float))[f.status] += \
+        status = _counted(f, policy)
+        counts.setdefault(fid, defaultdict(int))[status] += 1
+        if f.status == "waived" and status != "waived":  # counted as its original status
+            counts[fid]["waived"] += 1
+        weights.setdefault(fid, defaultdict(float))[status] += \
             policy.severity_weights.of(f.severity)
     factor = float(policy.insufficient_data_factor.value)
     cards: list[FamilyCard] = []
@@ -518,21 +560,24 @@ def _card(
             passed=c.get("pass", 0) if complete else None,
             failed=c.get("fail", 0), unknown=c.get("insufficient_data", 0),
             not_applicable=c.get("not_applicable", 0) if complete else None,
-            weight=policy.family_weight(fam.id), rate=rate))
+            weight=policy.family_weight(fam.id), rate=rate, waived=c.get("waived", 0)))
     rated = [fc for fc in cards if fc.rate is not None and fc.weight > 0]
     score = None
     if scored and complete and rated:
         score = round(sum(fc.weight * (fc.rate or 0.0) for fc in rated)
                       / sum(fc.weight for fc in rated), 1)
     floor = SEVERITY_ORDER[policy.rectify.min_severity.value]
+    counted_fails = [f for f in findings if _counted(f, policy) == "fail"]
     fails = [f for f in findings if f.status == "fail"]
     return Scorecard(
         party=party, name=name, score=score, rank=None, families=cards,
-        failed_by_severity={s: sum(1 for f in fails if f.severity == s) for s in SEVERITIES},
+        failed_by_severity={s: sum(1 for f in counted_fails if f.severity == s)
+                            for s in SEVERITIES},
         satisfaction=None, commendation=None,
         rectify=_by_severity([_item(f) for f in fails if SEVERITY_ORDER[f.severity] >= floor]),
         supply_data=_by_severity([_item(f) for f in findings
                                   if f.status == "insufficient_data"]),
+        waived=_by_severity([_item(f) for f in findings if f.status == "waived"]),
     )
 
 
@@ -572,7 +617,7 @@ def _commendation(card: Scorecard, policy: Policy) -> Commendation:
 def _common_families(cards: list[Scorecard]) -> list[Scorecard]:
     """Keep the families in which at least one of the cards has an outcome."""
     keep = {fc.family for card in cards for fc in card.families
-            if fc.failed or fc.unknown or fc.evaluated or fc.not_applicable}
+            if fc.failed or fc.unknown or fc.evaluated or fc.not_applicable or fc.waived}
     return [card.model_copy(update={"families": [fc for fc in card.families
                                                  if fc.family in keep]})
             for card in cards]
@@ -633,7 +678,8 @@ def assess(
         commission_card = _common_families([_card(
             Party(type="commission", id="commission"), None, commission, fams, policy,
             complete, scored=False)])[0]
-    orphans = [f for f in by_party.get(None, []) if f.status in ("fail", "insufficient_data")]
+    orphans = [f for f in by_party.get(None, [])
+               if f.status in ("fail", "insufficient_data", "waived")]
     if orphans:  # a supplier's duty on a record whose supplier is unknown: shown, not ranked
         ranked.append(_common_families([_card(
             Party(type="supplier", id=None), None, orphans, fams, policy, complete,
@@ -648,7 +694,8 @@ def assess(
             family_weights={fam.id: policy.family_weight(fam.id) for fam in fams},
             insufficient_data_factor=float(policy.insufficient_data_factor.value),
             min_satisfaction=float(policy.commendation.min_satisfaction.value),
-            min_respondents=int(policy.commendation.min_respondents.value)),
+            min_respondents=int(policy.commendation.min_respondents.value),
+            waived=policy.waived.value),
         complete=complete,
         families=fams,
         suppliers=ranked,
@@ -656,6 +703,7 @@ def assess(
         ranking=[c.key for c in ranked if c.rank is not None],
         commendation_candidates=[c.key for c in ranked
                                  if c.commendation is not None and c.commendation.candidate],
+        waivers=[w for w in report.waivers or () if w.state == "in_force"],
     )
 
 

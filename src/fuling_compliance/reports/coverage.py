@@ -34,9 +34,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from ..rules.load import bundled_rules_dir
+from ..bundled import bundled_rules_dir
+from ..errors import Problem
 from ..rules.model import Rule
-from ..rules.regulation import Clause, regulation
+from ..rules.numbers import mismatches, placeholders
+from ..rules.regulation import Clause, Regulation, regulation
 
 COVERAGE_FORMAT = "fuling-compliance/coverage/v1"
 RULE_ID = re.compile(r"^[A-Z]{3}-[0-9]{2}$")
@@ -174,6 +176,97 @@ def _scan_file(path: Path, shown: str) -> list[Scenario]:
     return found
 
 
+# ----------------------------------------------------------------------------- headings
+@dataclass(frozen=True)
+class Heading:
+    """A ``规则:`` / ``Rule:`` heading of a feature file and the rules it is about."""
+
+    text: str
+    #: the file as shown to people, and the real path
+    file: str
+    line: int
+    column: int
+    #: rule ids of its tags, named in its title, or on its scenarios
+    rule_ids: tuple[str, ...]
+
+
+_RULE_IN_TEXT = re.compile(r"(?<![A-Z])[A-Z]{3}-[0-9]{2}(?![0-9])")
+
+
+def scan_headings(features_dir: Path | None = None) -> list[Heading]:
+    """Every rule heading of ``features_dir/*.feature``."""
+    folder = features_dir or default_features_dir()
+    found: list[Heading] = []
+    for path in sorted(folder.glob("*.feature")):
+        found.extend(_headings(path, str(path)))
+    return found
+
+
+def _headings(path: Path, shown: str) -> list[Heading]:
+    found: list[Heading] = []
+    current: dict[str, Any] | None = None
+    pending: list[str] = []
+
+    def close() -> None:
+        if current is not None:
+            found.append(Heading(current["text"], shown, current["line"], current["column"],
+                                 tuple(dict.fromkeys(current["ids"]))))
+
+    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        text = raw.strip()
+        if not text or text.startswith("#"):
+            continue
+        if text.startswith("@"):
+            pending.extend(t for t in _TAG.findall(text.split(" #")[0]) if RULE_ID.match(t))
+            continue
+        title = _keyword(text, _RULE)
+        if title is not None:
+            close()
+            current = {"text": title, "line": number, "column": raw.index(text) + 1,
+                       "ids": pending + _RULE_IN_TEXT.findall(title)}
+            pending = []
+            continue
+        if _keyword(text, _FEATURE) is not None:
+            close()
+            current, pending = None, []
+            continue
+        if current is not None and (_keyword(text, _SCENARIO) is not None
+                                    or _keyword(text, _OUTLINE) is not None):
+            current["ids"].extend(pending)
+        pending = []
+    close()
+    return found
+
+
+def heading_warnings(rules: Iterable[Rule], headings: Iterable[Heading]) -> list[Problem]:
+    """Warnings for rule headings that state a number other than their rules' parameter,
+    or name a placeholder that is no parameter of their rules (see :mod:`..rules.numbers`)."""
+    by_id = {r.id: r for r in rules}
+    out: list[Problem] = []
+    for h in headings:
+        rules_here = [by_id[i] for i in h.rule_ids if i in by_id]
+        if not rules_here:
+            continue
+        params = [(n, p) for r in rules_here for n, p in r.parameters.items()]
+        names = sorted({n for n, _ in params})
+        ids = "、".join(r.id for r in rules_here)
+        for name in placeholders(h.text):
+            if name not in names:
+                out.append(Problem(
+                    file=h.file, line=h.line, column=h.column, record=rules_here[0].id,
+                    code="unknown_placeholder", warning=True,
+                    message=f"the heading names {{{name}}}, which is no parameter of "
+                            f"{', '.join(r.id for r in rules_here)} ({', '.join(names) or '—'})",
+                    message_zh=f"标题中的 {{{name}}} 不是 {ids} 的参数"
+                               f"（{'、'.join(names) or '无'}）"))
+        for mismatch in mismatches(h.text, params):
+            en, zh = mismatch.messages("the feature heading", "场景标题")
+            out.append(Problem(file=h.file, line=h.line, column=h.column,
+                               record=rules_here[0].id, code="stated_number", warning=True,
+                               message=en, message_zh=zh))
+    return out
+
+
 # ----------------------------------------------------------------------------- coverage
 @dataclass(frozen=True)
 class RuleCoverage:
@@ -226,6 +319,9 @@ class Coverage:
     rules: tuple[RuleCoverage, ...]
     #: scenarios whose tags name a rule id that no rule has: (scenario, tag)
     unknown_tags: tuple[tuple[Scenario, str], ...] = field(default=())
+    #: the version of the regulation reported against, and its status (draft / final)
+    version: str = ""
+    status: str = ""
 
     @property
     def checkable(self) -> tuple[ClauseCoverage, ...]:
@@ -279,6 +375,7 @@ class Coverage:
         """The JSON form (``coverage --format json``)."""
         return {
             "format": COVERAGE_FORMAT,
+            "regulation": {"version": self.version, "status": self.status},
             "summary": self.summary(),
             "clauses": [c.to_dict() for c in self.clauses],
             "rules": [r.to_dict() for r in self.rules],
@@ -299,9 +396,14 @@ def is_heading(clause: Clause, clauses: Iterable[str]) -> bool:
         clause.zh.strip() == clause.heading.strip()
 
 
-def coverage(rules: Iterable[Rule], scenarios: Iterable[Scenario]) -> Coverage:
-    """Map every clause to its rules and every rule to its scenarios."""
-    reg = regulation()
+def coverage(rules: Iterable[Rule], scenarios: Iterable[Scenario],
+             reg: Regulation | None = None) -> Coverage:
+    """Map every clause to its rules and every rule to its scenarios.
+
+    ``reg``: the version of the regulation to report against; default: the rule set's
+    (``RuleSet.regulation``), else the bundled rules'.
+    """
+    reg = reg or getattr(rules, "regulation", None) or regulation()
     scenario_list = list(scenarios)
     rule_list = sorted(rules, key=lambda r: r.id)
     known = {r.id for r in rule_list}
@@ -326,4 +428,4 @@ def coverage(rules: Iterable[Rule], scenarios: Iterable[Scenario]) -> Coverage:
             status = "no_rules"
         clauses.append(ClauseCoverage(clause, status, mine, reason))
     unknown = tuple((s, t) for s in scenario_list for t in s.rule_ids if t not in known)
-    return Coverage(tuple(clauses), tuple(per_rule.values()), unknown)
+    return Coverage(tuple(clauses), tuple(per_rule.values()), unknown, reg.version, reg.status)

@@ -5,14 +5,17 @@ outcome) and turns the outcomes into the report: per rule, how many subjects pas
 fail, lack data or are not concerned; and a finding for every ``fail`` and
 ``insufficient_data`` (every outcome with ``all_outcomes``) with its message and
 evidence filled from the records. The outcome is always the engine's; messages and
-evidence only display the records' values.
+evidence only display the records' values: a parameter's value in force at the
+record's own date; where a relation may hold several records, the related record the
+engine bound in the firings that gave the outcome (the first of them by id, so the
+same whatever the order of the facts).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from pydantic import TypeAdapter
@@ -22,17 +25,22 @@ from ..engine.isolate import call_isolated
 from ..engine.normalise import COMMISSION_PARTITION, Normaliser
 from ..engine.run import CODES, STATUS_OF, Executor, Outcomes, resolve_as_of, run
 from ..errors import CalendarError
+from ..facts.fields import Fields
 from ..facts.labels import COLLECTION_LABELS, VALUE_LABELS, field_label
 from ..facts.model import (
+    CONTRADICTIONS_OF,
     DEFINITE_NULL_FIELDS,
     SUBJECT_TYPES,
     FactSet,
+    Range,
     Record,
-    field_kinds,
+    contradicted,
 )
-from ..rules.compile import CompiledRule
-from ..rules.load import PLACEHOLDER, RuleSet
-from ..rules.model import All, Compare, Rule, rule_paths
+from ..rules.compile import CompiledRule, cited_aliases, subject_date
+from ..rules.load import RuleSet
+from ..rules.model import All, Compare, Rule, condition_paths, rule_paths
+from ..rules.numbers import PLACEHOLDER
+from ..rules.waivers import WaiverSet
 from ..timing import phase
 from .report import (
     STATUSES,
@@ -58,6 +66,7 @@ def evaluate(
     all_outcomes: bool = False,
     workers: int = 1,
     executor: Executor | None = None,
+    waivers: WaiverSet | None = None,
     isolated: bool = False,
 ) -> Report:
     """Evaluate ``rules`` against ``facts`` at ``as_of``; return the report.
@@ -67,13 +76,17 @@ def evaluate(
     ``workers > 1`` evaluates in that many forked processes (durable_rules holds the
     GIL); ``executor`` runs the work on any executor with ``map`` — e.g. a Dask
     cluster's ``Client(...).get_executor()``. The report is the same whichever way it is
-    run. ``isolated=True`` runs the engine in a forked child process (:mod:`..engine.isolate`):
+    run. ``waivers`` (:func:`~fuling_compliance.rules.waivers.load_waivers`): the findings
+    a waiver in force at ``as_of`` covers become ``waived`` (see
+    :func:`~fuling_compliance.reports.waive.apply_waivers`, the same as a separate step).
+    ``isolated=True`` runs the engine in a forked child process (:mod:`..engine.isolate`):
     a crash of durable_rules' C extension is then an ``EngineError`` rather than the end
     of the calling process (a server's, say); the CLI always does this. Raises
     :class:`CalendarError` when a working-day rule needs a year no calendar covers,
     :class:`EngineError` if durable_rules misbehaves, :class:`InputError` for an
     ``as_of`` that is not a datetime.
     """
+    rules.require_fields(facts)
     moment = resolve_as_of(as_of, facts)
     with phase("rules"):
         compiled = rules.compiled
@@ -83,7 +96,12 @@ def evaluate(
 
     outcomes = call_isolated(engine) if isolated and executor is None else engine()
     with phase("report"):
-        return build_report(rules, facts, moment, outcomes, all_outcomes=all_outcomes)
+        report = build_report(rules, facts, moment, outcomes, all_outcomes=all_outcomes)
+        if waivers is not None:
+            from .waive import apply_waivers
+
+            report = apply_waivers(report, waivers)
+        return report
 
 
 def build_report(rules: RuleSet, facts: FactSet, as_of: dt.datetime, outcomes: Outcomes,
@@ -106,10 +124,15 @@ def build_report(rules: RuleSet, facts: FactSet, as_of: dt.datetime, outcomes: O
             **{("pass_" if k == "pass" else k): v for k, v in counts.items()},
         ))
         rows, ids = facts.rows(rule.subject), facts.ids(rule.subject)
-        view = _RuleView(rule)
+        view = _RuleView(rule, rules.fields)
+        known = facts.fields.specs(rule.subject)
         for item, index, status in _reported(c, outcomes, all_outcomes):
-            record = Record(rule.subject, rows[index], ids[index])
-            findings.append(view.finding(record, item, status, as_of, normaliser, related))
+            record = Record(rule.subject, rows[index], ids[index], known)
+            cited = {alias: related.cited(rule, alias, outcomes.citations(rule.id, item, index,
+                                                                         alias))
+                     for alias in view.cited}
+            findings.append(view.finding(record, item, status, as_of, normaliser, related,
+                                         cited))
     findings.sort(key=lambda f: (f["rule"], f["supplier_id"] or "", f["subject"]["id"],
                                  f["item"] or ""))
     return Report(
@@ -171,6 +194,14 @@ class _RelatedIndex:
                 return other
         return None
 
+    def cited(self, rule: Rule, alias: str, indexes: set[int]) -> Record | None:
+        """The related record a finding cites among those the engine bound (by id)."""
+        if not indexes:
+            return None
+        collection = rule.related[alias].collection
+        records = self._facts.records(collection)
+        return min((records[i] for i in indexes), key=lambda r: r.record_id())
+
 
 def _definite_null(rule: Rule, path: str) -> bool:
     """Whether ``path``'s null has a meaning (an event not happened...), not "unknown"."""
@@ -201,7 +232,7 @@ class _RuleView:
     worked out once per rule (a million-record district has tens of thousands of
     findings)."""
 
-    def __init__(self, rule: Rule) -> None:
+    def __init__(self, rule: Rule, in_force: Fields) -> None:
         self.rule = rule
         self.paths = rule_paths(rule)
         self.templates = {lang: _template(getattr(rule.message, lang)) for lang in ("zh", "en")}
@@ -209,21 +240,33 @@ class _RuleView:
         between = {f for b in rule.evidence.values() for f in b.fields}
         wanted = set(self.paths) | shown | between
         self.subject_fields: list[tuple[str, str]] = [
-            (n, k) for n, (k, _) in field_kinds(rule.subject).items() if n in wanted]
+            (n, k) for n, (k, _) in in_force.kinds(rule.subject).items() if n in wanted]
+        #: Chinese labels of the values shown, per placeholder (declared enums have theirs)
+        self.labels: dict[str, Mapping[str, str]] = {
+            n: in_force.value_labels(rule.subject, n) for n, _ in self.subject_fields}
         self.related_fields: dict[str, list[tuple[str, str]]] = {}
         self.kinds: dict[str, str] = {"item": "enum"}
         self.kinds.update(dict(self.subject_fields))
         for alias, rel in rule.related.items():
             fields: list[tuple[str, str]] = [
-                (n, k) for n, (k, _) in field_kinds(rel.collection).items()
+                (n, k) for n, (k, _) in in_force.kinds(rel.collection).items()
                 if f"{alias}.{n}" in wanted]
+            self.labels.update({f"{alias}.{n}": in_force.value_labels(rel.collection, n)
+                                for n, _ in fields})
             self.related_fields[alias] = fields
             self.kinds.update({f"{alias}.{n}": k for n, k in fields})
         self.definite = {p for p in self.kinds if _definite_null(rule, p)}
         self.unknown_candidates = [p for p in self.paths
                                    if p != "as_of" and not _definite_null(rule, p)]
-        self.labels = {path: _path_label(rule, path)
-                       for path in {*self.unknown_candidates, *rule.requires}}
+        self.title = {"zh": rule.title.zh, "en": rule.title.en}
+        self.cited = cited_aliases(rule)
+        #: what may be unknown about whether a related record counts (its `where`)
+        self.where_paths = [f"{alias}.{path}" for alias, rel in rule.related.items()
+                            for path in dict.fromkeys(condition_paths(rel.where))
+                            if path != "as_of" and "." not in path]
+        self.dated = any(p.dated for p in rule.parameters.values())
+        self.path_labels = {path: _path_label(rule, path)
+                       for path in {*self.paths, *self.where_paths, *rule.requires}}
         self.passes = {"zh": f"合规：未出现“{rule.title.zh}”",
                        "en": f"Passes: no “{rule.title.en}”"}
         self.not_applicable = {"zh": f"不适用：本规则（“{rule.title.zh}”）的适用条件不满足",
@@ -231,7 +274,8 @@ class _RuleView:
                                      "do not hold"}
 
     def finding(self, record: Record, item: str | None, status: str, as_of: dt.datetime,
-                normaliser: Normaliser, related_index: _RelatedIndex) -> dict[str, Any]:
+                normaliser: Normaliser, related_index: _RelatedIndex,
+                cited: dict[str, Record | None] | None = None) -> dict[str, Any]:
         """The finding as the plain data of a :class:`Finding`."""
         rule = self.rule
         partition = normaliser.partition(rule.subject, record)
@@ -239,33 +283,44 @@ class _RuleView:
         values: dict[str, Any] = {"id": record.record_id(), "as_of": as_of, "item": item,
                                   "supplier_id": supplier, "rule": rule.id,
                                   "clause": rule.clause}
+        unknown_now: set[str] = set()  # definite-null fields a contradiction made unknown
+        if rule.subject in CONTRADICTIONS_OF:
+            unknown_now = set(contradicted(rule.subject, record.values))
         for name, _ in self.subject_fields:
             values[name] = normaliser.value(rule.subject, record, name)
         for alias, fields in self.related_fields.items():
-            related = related_index.first(rule, alias, record, item)
+            if alias in self.cited:
+                related = (cited or {}).get(alias)
+            else:
+                related = related_index.first(rule, alias, record, item)
             if related is not None:
                 collection = rule.related[alias].collection
+                if collection in CONTRADICTIONS_OF:
+                    unknown_now |= {f"{alias}.{f}" for f in
+                                    contradicted(collection, related.values)}
                 for name, _ in fields:
                     values[f"{alias}.{name}"] = normaliser.value(collection, related, name)
-        for name, param in rule.parameters.items():
-            values[name] = param.value
+        day = subject_date(rule.subject, record.values, as_of) if self.dated else None
+        in_force = {name: param.value_at(day) for name, param in rule.parameters.items()}
+        values.update(in_force)
         evidence: dict[str, Any] = {path: _json_value(values.get(path)) for path in self.paths}
         for name, between in rule.evidence.items():
             a, b = (values.get(f) for f in between.fields)
             values[name] = evidence[name] = _between(between.unit, a, b, normaliser.calendar)
-        for name, param in rule.parameters.items():
-            evidence[name] = param.value
+        evidence.update(in_force)
         if status == "fail":
-            kinds = self._kinds(values)
-            message = {"zh": _fill(self.templates["zh"], values, kinds, "zh"),
-                       "en": _fill(self.templates["en"], values, kinds, "en")}
+            kinds = self._kinds(values, unknown_now)
+            message = {"zh": _fill(self.templates["zh"], values, kinds, "zh", self.labels),
+                       "en": _fill(self.templates["en"], values, kinds, "en", self.labels)}
         elif status == "insufficient_data":
-            unknown = [p for p in self.unknown_candidates if evidence.get(p) is None]
-            if not unknown:  # a required event not recorded (a definite null)
-                unknown = [p for p in rule.requires if values.get(p) is None]
+            unknown = [p for p in self.paths if p != "as_of" and evidence.get(p) is None
+                       and (p in self.unknown_candidates or p in unknown_now
+                            or p in rule.requires)]
+            if not unknown:  # whether a related record counts is what is unknown
+                unknown = self.where_paths
             message = {
                 "zh": f"数据不足，无法判断“{rule.title.zh}”"
-                      + (f"（未知：{'、'.join(self.labels[p] for p in unknown)}）" if unknown
+                      + (f"（未知：{'、'.join(self.path_labels[p] for p in unknown)}）" if unknown
                          else "（所需信息未知）"),
                 "en": f"Insufficient data to judge “{rule.title.en}” "
                       f"(unknown: {', '.join(unknown) or 'a required value'})",
@@ -282,13 +337,14 @@ class _RuleView:
                             "id": supplier if rule.responsible == "supplier" else "commission"},
             "item": item, "message": message, "evidence": evidence}
 
-    def _kinds(self, values: dict[str, Any]) -> dict[str, str]:
-        """Kinds for display: a definite null (an event not happened) reads "none yet"."""
+    def _kinds(self, values: dict[str, Any], unknown: set[str]) -> dict[str, str]:
+        """Kinds for display: a definite null (an event not happened) reads "none yet",
+        unless a contradiction made it unknown."""
         if not self.definite:
             return self.kinds
         kinds = dict(self.kinds)
         for path in self.definite:
-            if values.get(path) is None:
+            if values.get(path) is None and path not in unknown:
                 kinds[path] = "definite_null"
         return kinds
 
@@ -309,7 +365,7 @@ def _template(text: str) -> list[str]:
 
 
 def _between(unit: str, a: Any, b: Any, calendar: WorkingCalendar) -> Any:
-    if a is None or b is None:
+    if a is None or b is None or isinstance(a, Range) or isinstance(b, Range):
         return None
     if unit == "working_days":
         da = a.astimezone(CHONGQING).date() if isinstance(a, dt.datetime) else a
@@ -329,6 +385,8 @@ def _between(unit: str, a: Any, b: Any, calendar: WorkingCalendar) -> Any:
 
 
 def _json_value(value: Any) -> Any:
+    if isinstance(value, Range):  # an ISO 8601 interval
+        return f"{_json_value(value.lo)}/{_json_value(value.hi)}"
     if isinstance(value, dt.datetime):
         return value.astimezone(CHONGQING).isoformat()
     if isinstance(value, (dt.date, dt.time)):
@@ -338,12 +396,16 @@ def _json_value(value: Any) -> Any:
     return value
 
 
-def _display(value: Any, lang: str, kind: str | None = None) -> str:
+def _display(value: Any, lang: str, kind: str | None = None,
+             labels: Mapping[str, str] = VALUE_LABELS) -> str:
+    if isinstance(value, Range):
+        lo, hi = _display(value.lo, lang), _display(value.hi, lang)
+        return f"{lo} 至 {hi} 之间" if lang == "zh" else f"between {lo} and {hi}"
     if lang == "zh" and kind in ("enum", "list"):
         if isinstance(value, str):
-            return VALUE_LABELS.get(value, value)
+            return labels.get(value, value)
         if isinstance(value, (list, tuple)):
-            value = [VALUE_LABELS.get(v, v) for v in value]
+            value = [labels.get(v, v) for v in value]
     if value is None and kind == "definite_null":  # an event that has not happened, ...
         return "尚无" if lang == "zh" else "none"
     if value is None:
@@ -361,11 +423,13 @@ def _display(value: Any, lang: str, kind: str | None = None) -> str:
     return str(value)
 
 
-def _fill(parts: list[str], values: dict[str, Any], kinds: dict[str, str], lang: str) -> str:
+def _fill(parts: list[str], values: dict[str, Any], kinds: dict[str, str], lang: str,
+          labels: Mapping[str, Mapping[str, str]] | None = None) -> str:
     """A split template (:func:`_template`) with its placeholders' values shown."""
     out = parts[:]
     for i in range(1, len(parts), 2):
         name = parts[i]
-        out[i] = _display(values.get(name), lang, kinds.get(name))
+        out[i] = _display(values.get(name), lang, kinds.get(name),
+                          (labels or {}).get(name, VALUE_LABELS))
     return "".join(out)
 

@@ -17,18 +17,24 @@ they differ, the explanation then says so, and a test requires agreement for eve
 rule and subject of the example data — so the words shown are the engine's reasons.
 
 Conventions (as :mod:`.compile` and :mod:`.calendar` define them): unknown values make
-a comparison unknown; a rule with several related records gives the most serious
-outcome over them (fail > insufficient_data > pass > not_applicable); days compare
-calendar dates (Chongqing time), minutes and hours compare exact times, working days
-count from the next working day to the end of the N-th, and a deadline is missed only
-when the event is strictly after it.
+a comparison unknown; ``fail`` needs A and X true, ``pass`` needs X false, the required
+fields known and A not false, anything else is ``insufficient_data``; a related record
+counts when its ``where`` is true, may count when it is unknown (a failure through it
+is then only ``insufficient_data``), and a rule with several related records gives the
+most serious outcome over them (fail > insufficient_data > pass > not_applicable); a
+field known only between bounds decides a comparison only when both bounds agree;
+days compare calendar dates (Chongqing time), minutes and hours compare exact times,
+working days count from the next working day to the end of the N-th (a limit of 0
+ends with the day itself), and a deadline is missed only when the event is strictly
+after it; a parameter with dated values takes the value in force at the record's date.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -42,9 +48,11 @@ from ..engine.normalise import (
     phone_digits,
 )
 from ..errors import EngineError
+from ..facts.fields import Fields
 from ..facts.labels import COLLECTION_LABELS, FIELD_LABELS, STATUS_LABELS, VALUE_LABELS
-from ..facts.model import DEFINITE_NULL_FIELDS, SUBJECT_TYPES, FactSet, Record
-from ..rules.compile import SUBJECT_DATE
+from ..facts.model import COLLECTIONS, DEFINITE_NULL_FIELDS, SUBJECT_TYPES, FactSet, Range, Record
+from ..rules.compile import SUBJECT_DATE, subject_date
+from ..rules.engine_fields import unknown_marker
 from ..rules.load import RuleSet
 from ..rules.model import (
     Absent,
@@ -63,7 +71,8 @@ from ..rules.model import (
     UnitField,
     rule_paths,
 )
-from ..rules.regulation import regulation
+from ..rules.numbers import fill
+from ..rules.regulation import Regulation, regulation
 from ..rules.schema import GATE, SUBJECT, FieldInfo, RuleContext
 from .evaluate import PRECEDENCE, evaluate, resolve_as_of
 from .report import Message, Report
@@ -168,6 +177,12 @@ class Walk:
     shown: dict[str, str | None] = field(default_factory=dict)
     #: how many combinations of related records were judged
     combinations: int = 1
+    #: alias -> ids of related records that may count (their ``where`` is unknown)
+    unsure: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: parameter -> the value in force at the subject's date (None: not known)
+    in_force: dict[str, Any] = field(default_factory=dict)
+    #: the account fails only through a related record that may not count
+    via_unsure: bool = False
 
 
 @dataclass(frozen=True)
@@ -185,6 +200,10 @@ class Explanation:
     walk: Walk
     #: the language of the account (``zh`` or ``en``)
     lang: str = "zh"
+    #: the version of the regulation the rules encode (default: the bundled rules')
+    regulation: Regulation | None = None
+    #: the fields in force (labels of declared fields)
+    fields: Fields | None = None
 
     @property
     def agrees(self) -> bool:
@@ -193,7 +212,7 @@ class Explanation:
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form (``explain --format json``)."""
-        reg = regulation()
+        reg = self.regulation or regulation()
         clause = reg.clauses.get(self.rule.clause)
         w = self.walk
         return {
@@ -207,9 +226,16 @@ class Explanation:
             "supplier_id": self.supplier_id,
             "item": self.item,
             "as_of": self.as_of.isoformat(),
-            "parameters": {n: {"value": p.value, "unit": p.unit, "source": p.source,
-                               "note": p.note} for n, p in self.rule.parameters.items()},
+            "parameters": {n: {"value": w.in_force.get(n, p.value), "unit": p.unit,
+                               "source": p.source, "note": fill(p.note, self.rule.parameters,
+                                                                w.in_force),
+                               **({"values": [{"from": v.from_.isoformat(), "value": v.value}
+                                              for v in p.values]} if p.values else {})}
+                           for n, p in self.rule.parameters.items()},
+            "note": fill(self.rule.note, self.rule.parameters, w.in_force)
+            if self.rule.note else None,
             "related": {a: list(ids) for a, ids in w.related.items()},
+            "related_unsure": {a: list(ids) for a, ids in w.unsure.items() if ids},
             "shown": w.shown,
             "effective": w.effective.to_dict() if w.effective else None,
             "applies": w.applies.to_dict() if w.applies else None,
@@ -226,7 +252,7 @@ class Explanation:
         lang = self.lang
         zh = lang == "zh"
         r, w = self.rule, self.walk
-        reg = regulation()
+        reg = self.regulation or regulation()
         clause = reg.clauses.get(r.clause)
         title = r.title.zh if zh else r.title.en
         severity = pick(SEVERITY_WORDS[r.severity], lang)
@@ -257,20 +283,33 @@ class Explanation:
             out.append("参数：" if zh else "Parameters:")
             for name, p in r.parameters.items():
                 source = pick(SOURCE_WORDS[p.source], lang)
-                out.append(f"  {name} = {parameter_label(p, lang)}"
-                           + (f"（来源：{source}）{p.note}" if zh else f" (source: {source}) "
-                              f"{p.note}"))
+                label = parameter_label(p, lang, w.in_force.get(name) if p.dated else None)
+                note = fill(p.note, r.parameters, w.in_force)
+                out.append(f"  {name} = {label}"
+                           + (f"（来源：{source}）{note}" if zh else f" (source: {source}) "
+                              f"{note}"))
+        if r.note:
+            out.append(("规则说明：" if zh else "Note: ") + fill(r.note, r.parameters,
+                                                             w.in_force))
         for alias, ids in w.related.items():
             shown = w.shown.get(alias)
             found = "、".join(ids) if zh else ", ".join(ids)
+            words = related_words(alias, r, lang, fields=self.fields)
+            unsure = w.unsure.get(alias, ())
+            maybe = "、".join(unsure) if zh else ", ".join(unsure)
+            many = len(ids) + len(unsure) > 1
             if zh:
-                out.append(f"关联记录 {alias}（{related_words(alias, r, lang)}）："
+                out.append(f"关联记录 {alias}（{words}）："
                            + (f"找到 {len(ids)} 条：{found}" if ids else "没有找到")
-                           + (f"；下面展示 {shown}" if shown and len(ids) > 1 else ""))
+                           + (f"；另有 {len(unsure)} 条无法确定是否符合：{maybe}" if unsure
+                              else "")
+                           + (f"；下面展示 {shown}" if shown and many else ""))
             else:
-                out.append(f"Related {alias} ({related_words(alias, r, lang)}): "
+                out.append(f"Related {alias} ({words}): "
                            + (f"{len(ids)} found: {found}" if ids else "none found")
-                           + (f"; shown below: {shown}" if shown and len(ids) > 1 else ""))
+                           + (f"; {len(unsure)} more that may count: {maybe}" if unsure
+                              else "")
+                           + (f"; shown below: {shown}" if shown and many else ""))
         if w.effective is not None:
             out.append(("是否在生效期内：" if zh else "In force: ")
                        + pick(RESULT_WORDS[w.effective.result], lang))
@@ -284,13 +323,17 @@ class Explanation:
                        + pick(RESULT_WORDS[w.applies.result], lang))
             out.extend(w.applies.lines(lang))
         if w.requires:
-            out.append("必须已知（任一未知即数据不足）：" if zh else
-                       "Must be known (any unknown: insufficient data):")
+            out.append("必须已知（任一未知即不能判定合规）：" if zh else
+                       "Must be known (any unknown: cannot pass):")
             for step in w.requires:
                 out.extend(step.lines(lang))
         out.append(("是否不合规：" if zh else "Fails: ") + pick(RESULT_WORDS[w.fails.result], lang))
         out.extend(w.fails.lines(lang))
         outcome = STATUS_LABELS[self.engine_outcome] if zh else STATUS_EN[self.engine_outcome]
+        if w.via_unsure:
+            out.append("（不合规只经由无法确定是否符合条件的关联记录得出，故为数据不足）" if zh else
+                       "(the failure comes only through a related record that may not count: "
+                       "insufficient data)")
         if self.agrees:
             out.append(f"结论：{outcome}（规则引擎的结论，与上面逐条推演一致）" if zh else
                        f"Outcome: {outcome} (the engine's, the same as the account above)")
@@ -311,11 +354,15 @@ class Explanation:
 
 
 # ----------------------------------------------------------------------------- display
-def _fmt(value: Any, lang: str) -> str:
-    """A value as people read it (times in Chongqing time)."""
+def _fmt(value: Any, lang: str, labels: Mapping[str, str] = VALUE_LABELS) -> str:
+    """A value as people read it (times in Chongqing time; ``labels``: Chinese labels of
+    enumeration values)."""
     zh = lang == "zh"
     if value is None or value is MISSING:
         return "未知" if zh else "unknown"
+    if isinstance(value, Range):
+        lo, hi = _fmt(value.lo, lang), _fmt(value.hi, lang)
+        return f"{lo} 至 {hi} 之间" if zh else f"between {lo} and {hi}"
     if isinstance(value, bool):
         return ("是" if value else "否") if zh else ("yes" if value else "no")
     if isinstance(value, dt.datetime):
@@ -328,25 +375,31 @@ def _fmt(value: Any, lang: str) -> str:
     if isinstance(value, (list, tuple)):
         if not value:
             return "（空列表）" if zh else "(empty list)"
-        return ("、" if zh else ", ").join(_value_text(v, lang) for v in value)
+        return ("、" if zh else ", ").join(_value_text(v, lang, labels) for v in value)
     if isinstance(value, str):
-        return _value_text(value, lang)
+        return _value_text(value, lang, labels)
     return str(value)
 
 
-def _value_text(value: Any, lang: str) -> str:
-    if isinstance(value, str) and lang == "zh" and value in VALUE_LABELS:
-        return f"{VALUE_LABELS[value]}（{value}）"
+def _value_text(value: Any, lang: str, labels: Mapping[str, str] = VALUE_LABELS) -> str:
+    if isinstance(value, str) and lang == "zh" and value in labels:
+        return f"{labels[value]}（{value}）"
     return str(value)
 
 
-def _short(path: str, lang: str) -> str:
-    """A field's short name for value lines: ``实际到达时间``."""
+def _short(path: str, lang: str, info: FieldInfo | None = None,
+           fields: Fields | None = None) -> str:
+    """A field's short name for value lines: ``实际到达时间`` (``info``: the field resolved,
+    for the label of a declared field)."""
     if path == "as_of":
         return "评估时间" if lang == "zh" else "as_of"
     if lang != "zh":
         return path
     name = path.rpartition(".")[2]
+    if info is not None and fields is not None and info.collection in COLLECTIONS:
+        declared = fields.label(info.collection, name)
+        if declared:
+            return declared
     return FIELD_LABELS.get(name) or DERIVED_LABELS.get(name) or path
 
 
@@ -363,6 +416,10 @@ class _Scope:
     lang: str
     #: inside a related record's ``where``: (alias, candidate record)
     candidate: tuple[str, Record] | None = None
+    #: alias -> related records whose ``where`` is unknown (they may count)
+    unsure: dict[str, list[Record]] = field(default_factory=dict)
+    #: the subject's own date (what decides the parameter values in force)
+    day: dt.date | None = None
 
     def record_of(self, alias: str) -> Record | None:
         if alias == SUBJECT:
@@ -382,7 +439,9 @@ class Walker:
 
     def __init__(self, rules: RuleSet, facts: FactSet,
                  as_of: dt.datetime | str | None = None) -> None:
+        rules.require_fields(facts)
         self.rules = rules
+        self.fields = rules.fields
         self.facts = facts
         self.as_of = resolve_as_of(as_of, facts)
         self.normaliser = Normaliser(facts, rules.calendar)
@@ -427,7 +486,9 @@ class Walker:
         value = self.typed(scope, alias, info)
         if value is None and self._definite(scope, alias, info.name):
             return "空" if scope.lang == "zh" else "empty"
-        return _fmt(value, scope.lang)
+        labels = self.fields.value_labels(info.collection, info.name) \
+            if info.collection in COLLECTIONS else VALUE_LABELS
+        return _fmt(value, scope.lang, labels)
 
     def typed(self, scope: _Scope, alias: str, info: FieldInfo) -> Any:
         """The domain value for display (``None``: unknown; MISSING: no related record)."""
@@ -445,39 +506,57 @@ class Walker:
              lang: str = "zh") -> Walk:
         """The outcome of ``rule`` for ``record`` (and ``item``), condition by condition."""
         partition = self.normaliser.partition(rule.subject, record)
-        base = _Scope(rule, record, item, {}, {}, lang)
-        related = {alias: self._related(base, alias, partition) for alias in rule.related}
+        day = subject_date(rule.subject, record.values, self.as_of)
+        base = _Scope(rule, record, item, {}, {}, lang, day=day)
+        found = {alias: self._related(base, alias, partition) for alias in rule.related}
+        related = {alias: sure for alias, (sure, _) in found.items()}
+        unsure = {alias: maybe for alias, (_, maybe) in found.items()}
         base.related = related
         used = sorted({p.partition(".")[0] for p in rule_paths(rule) if "." in p}
                       & set(rule.related), key=list(rule.related).index)
-        choices: list[list[Record | None]] = [list(related[a]) or [None] for a in used]
+        choices: list[list[Record | None]] = [
+            [*related[a], *unsure[a]] or [None] for a in used]
         walks: list[Walk] = []
         combos = list(itertools.product(*choices))
+        in_force = {name: p.value_at(day) for name, p in rule.parameters.items()}
         for combo in combos:
-            scope = _Scope(rule, record, item, dict(zip(used, combo, strict=True)), related, lang)
-            walks.append(self._judge(scope, len(combos)))
+            scope = _Scope(rule, record, item, dict(zip(used, combo, strict=True)), related,
+                           lang, unsure=unsure, day=day)
+            walk = self._judge(scope, len(combos))
+            maybe = any(rec is not None and rec in unsure[a]
+                        for a, rec in zip(used, combo, strict=True))
+            if walk.outcome == "fail" and maybe:  # the record may not count
+                walk = dataclasses.replace(walk, outcome="insufficient_data", via_unsure=True)
+            walks.append(dataclasses.replace(walk, in_force=in_force))
         best = walks[0]
         for w in walks[1:]:
             if PRECEDENCE[w.outcome] > PRECEDENCE[best.outcome]:
                 best = w
         return best
 
-    def _related(self, scope: _Scope, alias: str, partition: str) -> list[Record]:
-        """The related records of ``alias``: same partition, ``match``, definite ``where``."""
+    def _related(self, scope: _Scope, alias: str, partition: str
+                 ) -> tuple[list[Record], list[Record]]:
+        """The related records of ``alias`` (same partition, ``match``) whose ``where``
+        is true, and those whose ``where`` is unknown."""
         rule = scope.rule
         rel = rule.related[alias]
-        ctx = RuleContext(rule)
-        found: list[Record] = []
+        ctx = self.rules.context(rule)
+        sure: list[Record] = []
+        maybe: list[Record] = []
         for candidate in self._pool(rel.collection, partition):
-            trial = _Scope(rule, scope.record, scope.item, {}, {}, scope.lang, (alias, candidate))
+            trial = _Scope(rule, scope.record, scope.item, {}, {}, scope.lang, (alias, candidate),
+                           day=scope.day)
             if not all(self._matches(trial, ctx, alias, rel_field, subject_field)
                        for rel_field, subject_field in rel.match.items()):
                 continue
-            if rel.where is not None and \
-                    self.condition(rel.where, trial, ctx.scoped(alias)).result != T:
-                continue
-            found.append(candidate)
-        return sorted(found, key=lambda r: r.record_id())
+            result = T if rel.where is None else \
+                self.condition(rel.where, trial, ctx.scoped(alias)).result
+            if result == T:
+                sure.append(candidate)
+            elif result == U:
+                maybe.append(candidate)
+        return (sorted(sure, key=lambda r: r.record_id()),
+                sorted(maybe, key=lambda r: r.record_id()))
 
     def _pool(self, collection: str, partition: str) -> list[Record]:
         """The records of ``collection`` a subject in ``partition`` can relate to (the
@@ -505,24 +584,30 @@ class Walker:
 
     def _judge(self, scope: _Scope, combinations: int) -> Walk:
         rule = scope.rule
-        ctx = RuleContext(rule)
+        ctx = self.rules.context(rule)
         effective = self._effective(scope, ctx) if (rule.effective_from or
                                                     rule.effective_until) else None
         applies = self.condition(rule.applies_when, scope, ctx) if rule.applies_when else None
         requires = tuple(self._known(path, scope, ctx) for path in rule.requires)
         fails = self.condition(rule.fails_when, scope, ctx)
         a = k_and(s.result for s in (effective, applies) if s is not None)
+        known = all(s.result == T for s in requires)
         if a == F:
             outcome = "not_applicable"
-        elif a == U or any(s.result != T for s in requires) or fails.result == U:
-            outcome = "insufficient_data"
+        elif a == T and fails.result == T:
+            outcome = "fail"
+        elif known and fails.result == F:
+            outcome = "pass"
         else:
-            outcome = "fail" if fails.result == T else "pass"
+            outcome = "insufficient_data"
         shown = {alias: (rec.record_id() if rec is not None else None)
                  for alias, rec in scope.binding.items()}
         related = {alias: tuple(r.record_id() for r in recs)
                    for alias, recs in scope.related.items()}
-        return Walk(outcome, effective, applies, requires, fails, related, shown, combinations)
+        unsure = {alias: tuple(r.record_id() for r in recs)
+                  for alias, recs in scope.unsure.items()}
+        return Walk(outcome, effective, applies, requires, fails, related, shown, combinations,
+                    unsure)
 
     def _effective(self, scope: _Scope, ctx: RuleContext) -> Step:
         rule, lang = scope.rule, scope.lang
@@ -540,8 +625,9 @@ class Walker:
                 parts.append(_k(day <= day_number(rule.effective_until)))
         period = f"{rule.effective_from or '—'} ~ {rule.effective_until or '—'}"
         if lang == "zh":
-            return Step(f"规则生效期间 {period}，按{field_label(path, rule, lang)}判断",
-                        f"{_short(path, lang)} {shown}", k_and(parts))
+            return Step(f"规则生效期间 {period}，按"
+                        f"{field_label(path, rule, lang, fields=self.fields)}判断",
+                        f"{_short(path, lang, info, self.fields)} {shown}", k_and(parts))
         return Step(f"rule in force {period}, judged by {path}", f"{path} {shown}",
                     k_and(parts))
 
@@ -552,7 +638,7 @@ class Walker:
         if alias not in (SUBJECT, GATE) and scope.record_of(alias) is None:
             result = U
         shown = _fmt(self.typed(scope, alias, info), scope.lang)
-        label = field_label(path, scope.rule, scope.lang)
+        label = field_label(path, scope.rule, scope.lang, ctx.scope, fields=self.fields)
         words = f"{label}已知" if scope.lang == "zh" else f"{label} is known"
         return Step(words, ("实际：" if scope.lang == "zh" else "actual: ") + shown, result)
 
@@ -577,9 +663,13 @@ class Walker:
         if isinstance(cond, (Present, Absent)):
             path = cond.present if isinstance(cond, Present) else cond.absent
             alias, info = self._resolve(ctx, path)
-            words = presence_words(path, isinstance(cond, Present), rule, lang, ctx.scope)
+            words = presence_words(path, isinstance(cond, Present), rule, lang, ctx.scope,
+                                   fields=self.fields)
             if alias not in (SUBJECT, GATE) and scope.record_of(alias) is None:
                 return Step(words, "没有关联记录" if zh else "no related record", U)
+            if self._contradicted(scope, alias, info.engine_field):
+                return Step(words, "与同一记录的另一字段矛盾，按未知处理" if zh else
+                            "contradicts another field of the record: unknown", U)
             known = self.engine(scope, alias, info.engine_field) is not MISSING
             shown = _fmt(self.typed(scope, alias, info), lang) if known else (
                 "空" if zh else "empty")
@@ -588,14 +678,18 @@ class Walker:
         if isinstance(cond, (Exists, NoneOf)):
             alias = cond.exists if isinstance(cond, Exists) else cond.none
             ids = [r.record_id() for r in scope.related.get(alias, [])]
-            words = condition_words(cond, rule, lang, ctx.scope).text
+            maybe = [r.record_id() for r in scope.unsure.get(alias, [])]
+            words = condition_words(cond, rule, lang, ctx.scope, fields=self.fields).text
             if ids:
                 detail = (f"找到 {len(ids)} 条：{'、'.join(ids)}" if zh else
                           f"{len(ids)} found: {', '.join(ids)}")
+            elif maybe:
+                detail = (f"没有确定符合的；{len(maybe)} 条无法确定：{'、'.join(maybe)}" if zh else
+                          f"none for certain; {len(maybe)} may count: {', '.join(maybe)}")
             else:
                 detail = "没有找到" if zh else "none found"
-            return Step(words, detail, _k(bool(ids)) if isinstance(cond, Exists) else
-                        _k(not ids))
+            exists = T if ids else (U if maybe else F)
+            return Step(words, detail, exists if isinstance(cond, Exists) else k_not(exists))
         if isinstance(cond, Compare):
             return self._compare(cond, scope, ctx)
         raise TypeError(f"not a condition: {cond!r}")
@@ -604,14 +698,27 @@ class Walker:
         if isinstance(value, ItemRef):
             return scope.item
         if isinstance(value, ParamRef):
-            return scope.rule.parameters[value.param].value
+            return scope.rule.parameters[value.param].value_at(scope.day)
         return value
+
+    def _contradicted(self, scope: _Scope, alias: str, name: str) -> bool:
+        """Whether a contradiction made this (definite-null) field unknown here."""
+        if alias == GATE or scope.record_of(alias) is None:
+            return False
+        return self.engine(scope, alias, unknown_marker(name)) is not MISSING
 
     def _compare(self, cond: Compare, scope: _Scope, ctx: RuleContext) -> Step:
         rule, lang = scope.rule, scope.lang
         zh = lang == "zh"
-        words = compare_words(cond, rule, lang, ctx.scope)
+        words = compare_words(cond, rule, lang, ctx.scope, fields=self.fields)
         op, value = cond.op, cond.value
+        params = [v for v in ((value.plus, value.minus, value.times)
+                              if isinstance(value, FieldExpr) else (value,))
+                  if isinstance(v, ParamRef)]
+        if any(rule.parameters[v.param].value_at(scope.day) is None for v in params):
+            return Step(words, "对象日期未知，无法确定适用的参数值" if zh else
+                        "the record's date is unknown: which parameter value applies is not known",
+                        U)
         alias, info = self._resolve(ctx, cond.field)
         if op in ("in", "not_in", "contains", "lacks"):
             x = self.engine(scope, alias, info.engine_field)
@@ -628,7 +735,7 @@ class Walker:
             u_alias, u_info = self._resolve(ctx, value.unit.field)
             unit = self.engine(scope, u_alias, u_info.engine_field)
             if unit is MISSING:
-                unknown = _short(value.unit.field, lang)
+                unknown = _short(value.unit.field, lang, u_info, self.fields)
                 return Step(words, f"{unknown}未知，无法判断" if zh else
                             f"{unknown} unknown: cannot judge", U)
             return self._linear(cond, scope, ctx, words, str(unit))
@@ -650,7 +757,8 @@ class Walker:
         """
         for alias, name, value in refs:
             if value is MISSING and self._definite(scope, alias, name) and \
-                    (alias == SUBJECT or scope.record_of(alias) is not None):
+                    (alias == SUBJECT or scope.record_of(alias) is not None) and \
+                    not self._contradicted(scope, alias, name):
                 return F
         return U if any(value is MISSING for _, _, value in refs) else None
 
@@ -668,14 +776,15 @@ class Walker:
         left = self.engine(scope, alias, phone_digits(info.engine_field) if digits
                            else info.engine_field)
         refs = [(alias, info.name, left)]
-        shown = f"{_short(cond.field, lang)} {self.shown(scope, alias, info)}"
+        shown = f"{_short(cond.field, lang, info, self.fields)} {self.shown(scope, alias, info)}"
         value = cond.value
         if isinstance(value, FieldExpr):
             r_alias, r_info = self._resolve(ctx, value.field)
             right = self.engine(scope, r_alias, phone_digits(r_info.engine_field) if digits
                                 else r_info.engine_field)
             refs.append((r_alias, r_info.name, right))
-            shown += f"，{_short(value.field, lang)} " if zh else f", {value.field} "
+            shown += f"，{_short(value.field, lang, r_info, self.fields)} " if zh else \
+                f", {value.field} "
             shown += self.shown(scope, r_alias, r_info)
             if digits and left is not MISSING and right is not MISSING:
                 shown += f"（数字 {left} 与 {right}）" if zh else f" (digits {left} and {right})"
@@ -727,23 +836,33 @@ class Walker:
             scale = "second"
         else:
             scale = "number"
-        left = self.engine(scope, alias, coordinate(info, scale, end=True))
+        amount: Any = None
+        if shift is not None and not isinstance(shift, UnitField):
+            amount = self._literal(shift, scope)
+        # a deadline never falls before the moment it counts from (see :mod:`.compile`)
+        same_day_guard = False
+        if scale == "working_day" and sign > 0 and right_path is not None:
+            if amount == 0:
+                scale = "day"
+            elif isinstance(shift, UnitField):
+                same_day_guard = True
+        lefts = self._bounds(scope, alias, info, scale, True)
         left_typed = self.typed(scope, alias, info)
-        refs: list[tuple[str, str, Any]] = [(alias, info.name, left)]
-        rhs: Any = 0
+        refs: list[tuple[str, str, Any]] = [(alias, info.name, lefts[0])]
+        rights: list[Any] = [0]
         right_typed: Any = None
         mult: Any = 1
-        amount: Any = None
         if r_alias is not None and r_info is not None:
-            right = self.engine(scope, r_alias, coordinate(r_info, scale, end=False))
-            refs.append((r_alias, r_info.name, right))
+            found = self._bounds(scope, r_alias, r_info, scale, False)
+            refs.append((r_alias, r_info.name, found[0]))
             right_typed = self.typed(scope, r_alias, r_info)
             if factor is not None:
                 mult = self._literal(factor, scope)
-            if right is not MISSING:
-                rhs = mult * right
+            if found[0] is not MISSING:
+                rights = [mult * r for r in found]
         elif constant is not None:
-            rhs = constant
+            rights = [constant]
+        offset: Any = 0
         if shift is not None:
             if isinstance(shift, UnitField):
                 s_alias, s_info = self._resolve(ctx, shift.field)
@@ -751,26 +870,37 @@ class Walker:
                 refs.append((s_alias, s_info.name, span))
                 amount = self.typed(scope, s_alias, s_info)
                 if span is not MISSING:
-                    rhs += sign * span
+                    offset = sign * span
             else:
-                amount = self._literal(shift, scope)
-                rhs += sign * _scaled(amount, unit, scale)
+                offset = sign * _scaled(amount, unit, scale)
         symbol = OP_SYMBOLS[op]
-        left_text = f"{_short(cond.field, lang)} {self.shown(scope, alias, info)}"
+        left_text = f"{_short(cond.field, lang, info, self.fields)} " \
+                    f"{self.shown(scope, alias, info)}"
         right_shown = self.shown(scope, r_alias, r_info) if r_alias and r_info else ""
         right_text, rhs_text = self._right_side(
             scale, unit, right_path, right_typed, right_shown, mult, factor, shift, sign,
-            amount, constant, scope)
+            amount, constant, scope, r_info)
         null = self._nulls(scope, refs)
         if null is not None:
             detail = f"{left_text} {symbol} {right_text}"
             return Step(words, detail + self._null_words(null, lang), null)
-        result = _k(_holds(left, op, rhs))
+        outcomes = {_holds(lv, op, rv + offset) for lv in lefts for rv in rights}
+        result = _k(True in outcomes) if len(outcomes) == 1 else U
+        if same_day_guard and r_alias is not None and r_info is not None:
+            later = self.engine(scope, alias, coordinate(info, "day", end=True)) > \
+                self.engine(scope, r_alias, coordinate(r_info, "day", end=False))
+            guarded = k_and([result, _k(later)]) if op in ("gt", "ge") else \
+                k_or([result, _k(not later)])
+            if guarded != result:
+                result = guarded
+                rhs_text += "（当日）" if lang == "zh" else " (the same day)"
         shown_symbol = symbol if result == T else OP_SYMBOLS[NEGATED[op]]
         zh = lang == "zh"
         if scale in ("day", "working_day") and isinstance(left_typed, dt.datetime):
             day = local_date(left_typed).isoformat()
             left_text += f"（{day}）" if zh else f" ({day})"
+        if result == U:
+            shown_symbol = "?"
         if right_text == rhs_text:
             detail = f"{left_text} {shown_symbol} {rhs_text}"
         else:
@@ -778,16 +908,27 @@ class Walker:
                      f"{shown_symbol} {rhs_text}"
         return Step(words, detail, result)
 
+    def _bounds(self, scope: _Scope, alias: str, info: FieldInfo, scale: str, end: bool
+                ) -> list[Any]:
+        """The engine value(s) of a field on a scale: one, or both bounds of a field known
+        only between two values ([MISSING] when unknown)."""
+        if not info.ranged:
+            return [self.engine(scope, alias, coordinate(info, scale, end=end))]
+        lo = self.engine(scope, alias, coordinate(info, scale, end=end, bound="lo"))
+        hi = self.engine(scope, alias, coordinate(info, scale, end=end, bound="hi"))
+        return [MISSING] if lo is MISSING or hi is MISSING else [lo, hi]
+
     def _right_side(self, scale: str, unit: str | None, right_path: str | None,
                     right_typed: Any, right_shown: str, mult: Any, factor: Any, shift: Any,
-                    sign: int, amount: Any, constant: Any, scope: _Scope) -> tuple[str, str]:
+                    sign: int, amount: Any, constant: Any, scope: _Scope,
+                    r_info: FieldInfo | None = None) -> tuple[str, str]:
         """(the right side as written, its value) for display, e.g.
         ``("约定上门时间 2026-06-10 09:00 + 0 分钟", "2026-06-10 09:00")``."""
         lang = scope.lang
         if right_path is None:
             text = _fmt(constant, lang)
             return text, text
-        base = f"{_short(right_path, lang)} {right_shown}"
+        base = f"{_short(right_path, lang, r_info, self.fields)} {right_shown}"
         if scale in ("day", "working_day") and isinstance(right_typed, dt.datetime) and \
                 shift is None:
             day = local_date(right_typed).isoformat()
@@ -901,5 +1042,6 @@ def explain(
             rule=rule, subject_type=SUBJECT_TYPES[rule.subject], subject_id=subject_id,
             supplier_id=finding.supplier_id, item=one, as_of=moment,
             engine_outcome=finding.status, message=finding.message,
-            walk=walker.walk(rule, record, one, lang), lang=lang))
+            walk=walker.walk(rule, record, one, lang), lang=lang, regulation=rules.regulation,
+            fields=rules.fields))
     return out

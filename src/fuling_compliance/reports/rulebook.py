@@ -12,20 +12,23 @@ rendering by a test (and by ``docs --check``).
 
 The wording functions (:func:`condition_words`, :func:`field_label`, ...) are shared
 with :mod:`.explain`, so the rule book and an explanation describe a condition alike.
+They take the fields in force (``fields=``, a rule set's ``fields``): fields declared in
+YAML are named by their declared labels, and the index lists them. Notes that name a
+parameter (``{reply_days}``) are shown with its value.
 """
 
 from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from functools import cache
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..facts.labels import COLLECTION_LABELS, FIELD_LABELS, VALUE_LABELS
-from ..facts.model import COLLECTIONS, DEFINITE_NULL_FIELDS, EVENT_FIELDS, field_kinds
+from ..facts.fields import DeclaredField, Fields, default_fields
+from ..facts.labels import COLLECTION_LABELS, VALUE_LABELS
+from ..facts.model import COLLECTIONS, DEFINITE_NULL_FIELDS, EVENT_FIELDS
 from ..rules.load import RuleSet
 from ..rules.model import (
     Absent,
@@ -45,7 +48,8 @@ from ..rules.model import (
     Rule,
     UnitField,
 )
-from ..rules.regulation import Clause, regulation
+from ..rules.numbers import fill
+from ..rules.regulation import Clause
 from .coverage import Coverage, Scenario, coverage
 
 MARKDOWN_INDEX = "README.md"
@@ -125,14 +129,21 @@ def pick(pair: tuple[str, str], lang: str) -> str:
     return pair[0] if lang == "zh" else pair[1]
 
 
-def field_label(path: str, rule: Rule, lang: str = "zh", scope: str | None = None) -> str:
+def _in_force(fields: Fields | None) -> Fields:
+    return fields if fields is not None else default_fields()
+
+
+def field_label(path: str, rule: Rule, lang: str = "zh", scope: str | None = None, *,
+                fields: Fields | None = None) -> str:
     """``实际到达时间（arrived_at）``; related fields name their record's collection."""
     if path == "as_of":
         return "评估时间（as_of）" if lang == "zh" else "as_of (the moment of judgement)"
-    if lang != "zh":
-        return path
     alias, _, name = path.rpartition(".")
-    label = FIELD_LABELS.get(name) or DERIVED_LABELS.get(name)
+    in_force = _in_force(fields)
+    if lang != "zh":
+        english = in_force.label_en(_collection(path, rule, scope), name)
+        return f"{english} ({path})" if english else path
+    label = in_force.label(_collection(path, rule, scope), name) or DERIVED_LABELS.get(name)
     owner = alias or scope
     prefix = ""
     if alias and owner in rule.related:
@@ -140,20 +151,27 @@ def field_label(path: str, rule: Rule, lang: str = "zh", scope: str | None = Non
     return f"{prefix}{label}（{path}）" if label else path
 
 
-def value_label(value: Any, lang: str = "zh") -> str:
-    """A literal as people read it: ``“已完成”（completed）``, ``“是”``, ``30``."""
+def value_label(value: Any, lang: str = "zh", labels: Mapping[str, str] = VALUE_LABELS) -> str:
+    """A literal as people read it: ``“已完成”（completed）``, ``“是”``, ``30``.
+
+    ``labels``: Chinese labels of the values (a declared field's, see ``Fields``).
+    """
     if isinstance(value, bool):
         return ("“是”" if value else "“否”") if lang == "zh" else str(value).lower()
     if isinstance(value, str):
-        label = VALUE_LABELS.get(value)
+        label = labels.get(value)
         if lang == "zh" and label:
             return f"“{label}”（{value}）"
         return f"“{value}”" if lang == "zh" else repr(value)
     if isinstance(value, list):
-        return ("、" if lang == "zh" else ", ").join(value_label(v, lang) for v in value)
+        return ("、" if lang == "zh" else ", ").join(value_label(v, lang, labels)
+                                                    for v in value)
     if isinstance(value, ItemRef):
         return "当前检查项" if lang == "zh" else "the current item"
     return str(value)
+
+
+_value_label = value_label
 
 
 def unit_label(unit: str | None, lang: str = "zh") -> str:
@@ -162,18 +180,18 @@ def unit_label(unit: str | None, lang: str = "zh") -> str:
     return pick(UNIT_WORDS.get(unit, (unit, unit)), lang)
 
 
-def amount_label(amount: Any, unit: str | None, rule: Rule, lang: str = "zh") -> str:
+def amount_label(amount: Any, unit: str | None, rule: Rule, lang: str = "zh", *,
+                 fields: Fields | None = None) -> str:
     """A shift or factor: ``30 分钟``, ``3 个工作日（参数 verify_days）``."""
     if isinstance(amount, ParamRef):
         param = rule.parameters.get(amount.param)
         if param is None:
             return amount.param
-        shown_unit = unit or param.unit
-        number = f"{param.value}{_unit_tail(shown_unit, lang)}"
+        number = parameter_label(param, lang, unit=unit)
         return f"{number}（参数 {amount.param}）" if lang == "zh" else \
             f"{number} (parameter {amount.param})"
     if isinstance(amount, UnitField):
-        return field_label(amount.field, rule, lang)
+        return field_label(amount.field, rule, lang, fields=fields)
     return f"{amount}{_unit_tail(unit, lang)}"
 
 
@@ -184,61 +202,87 @@ def _unit_tail(unit: str | None, lang: str) -> str:
     return word if unit == "percent" else f" {word}"
 
 
-def parameter_label(param: Parameter, lang: str = "zh") -> str:
-    """``0 分钟`` / ``90%``."""
-    return f"{param.value}{_unit_tail(param.unit, lang)}"
+def parameter_label(param: Parameter, lang: str = "zh", in_force: Any = None,
+                    unit: str | None = None) -> str:
+    """``0 分钟`` / ``90%``; dated values as their history (``10 个工作日（2023-01-01
+    起）；7 个工作日（2027-01-01 起）``), led by ``in_force`` when a record's value is
+    known."""
+    tail = _unit_tail(unit or param.unit, lang)
+    if param.values is None:
+        return f"{param.value}{tail}"
+    zh = lang == "zh"
+    history = ("；" if zh else "; ").join(
+        f"{v.value}{tail}（{v.from_.isoformat()} 起）" if zh else
+        f"{v.value}{tail} (from {v.from_.isoformat()})" for v in param.values)
+    if in_force is None:
+        return history
+    return f"{in_force}{tail}（按对象日期适用；{history}）" if zh else \
+        f"{in_force}{tail} (in force at the record's date; {history})"
 
 
-def _kind(path: str, rule: Rule, scope: str | None) -> str:
+def _kind(path: str, rule: Rule, scope: str | None, fields: Fields | None = None) -> str:
     """The kind of a field (``datetime``, ``int``, ...), ``string`` if it names nothing."""
     if path == "as_of":
         return "datetime"
+    return _info(path, rule, scope, fields)[0]
+
+
+def _info(path: str, rule: Rule, scope: str | None, fields: Fields | None
+          ) -> tuple[str, tuple[str, ...]]:
+    """(kind, allowed values) of a field path (``("string", ())`` if it names nothing)."""
+    collection = _collection(path, rule, scope)
+    if collection not in COLLECTIONS:
+        return "string", ()
     name = path.rpartition(".")[2]
-    return _kinds(_collection(path, rule, scope)).get(name, ("string", ()))[0]
+    return _in_force(fields).kinds(collection).get(name, ("string", ()))
 
 
-@cache
-def _kinds(collection: str) -> dict[str, tuple[str, tuple[str, ...]]]:
-    return dict(field_kinds(collection)) if collection in COLLECTIONS else {}
+def _value_labels(path: str, rule: Rule, scope: str | None, fields: Fields | None
+                  ) -> Mapping[str, str]:
+    collection = _collection(path, rule, scope)
+    if collection not in COLLECTIONS:
+        return VALUE_LABELS
+    return _in_force(fields).value_labels(collection, path.rpartition(".")[2])
 
 
 def condition_words(cond: Condition, rule: Rule, lang: str = "zh",
-                    scope: str | None = None) -> Words:
+                    scope: str | None = None, *, fields: Fields | None = None) -> Words:
     """The condition as a sentence (with parts for all/any/not)."""
     zh = lang == "zh"
     if isinstance(cond, All):
-        parts = tuple(condition_words(c, rule, lang, scope) for c in cond.all)
+        parts = tuple(condition_words(c, rule, lang, scope, fields=fields) for c in cond.all)
         if len(parts) == 1:
             return parts[0]
         return Words("同时满足以下全部条件：" if zh else "all of:", parts)
     if isinstance(cond, Any_):
-        parts = tuple(condition_words(c, rule, lang, scope) for c in cond.any)
+        parts = tuple(condition_words(c, rule, lang, scope, fields=fields) for c in cond.any)
         if len(parts) == 1:
             return parts[0]
         return Words("满足以下任一条件：" if zh else "any of:", parts)
     if isinstance(cond, Not):
         return Words("不满足以下条件：" if zh else "not:",
-                     (condition_words(cond.not_, rule, lang, scope),))
+                     (condition_words(cond.not_, rule, lang, scope, fields=fields),))
     if isinstance(cond, (Present, Absent)):
         path = cond.present if isinstance(cond, Present) else cond.absent
-        return Words(presence_words(path, isinstance(cond, Present), rule, lang, scope))
+        return Words(presence_words(path, isinstance(cond, Present), rule, lang, scope,
+                                    fields=fields))
     if isinstance(cond, (Exists, NoneOf)):
         alias = cond.exists if isinstance(cond, Exists) else cond.none
         yes = isinstance(cond, Exists)
         if zh:
             return Words(f"{'存在' if yes else '不存在'}关联记录 {alias}"
-                         f"（{related_words(alias, rule, lang)}）")
+                         f"（{related_words(alias, rule, lang, fields=fields)}）")
         return Words(f"{'there is' if yes else 'there is no'} related record {alias} "
-                     f"({related_words(alias, rule, lang)})")
+                     f"({related_words(alias, rule, lang, fields=fields)})")
     if isinstance(cond, Compare):
-        return Words(compare_words(cond, rule, lang, scope))
+        return Words(compare_words(cond, rule, lang, scope, fields=fields))
     raise TypeError(f"not a condition: {cond!r}")
 
 
 def presence_words(path: str, present: bool, rule: Rule, lang: str = "zh",
-                   scope: str | None = None) -> str:
+                   scope: str | None = None, *, fields: Fields | None = None) -> str:
     """``预约时间（booked_at）为空（尚未发生）`` / ``时限（time_limit）已知``."""
-    label = field_label(path, rule, lang, scope)
+    label = field_label(path, rule, lang, scope, fields=fields)
     name = path.rpartition(".")[2]
     event = name in EVENT_FIELDS
     definite = name in DEFINITE_NULL_FIELDS.get(_collection(path, rule, scope), frozenset())
@@ -269,11 +313,17 @@ def op_word(op: str, kind: str, lang: str = "zh") -> str:
     return words[0] if timely else words[1]
 
 
-def compare_words(cond: Compare, rule: Rule, lang: str = "zh", scope: str | None = None) -> str:
+def compare_words(cond: Compare, rule: Rule, lang: str = "zh", scope: str | None = None, *,
+                  fields: Fields | None = None) -> str:
     """A comparison in words, e.g. ``实际到达时间（arrived_at）晚于 约定上门时间… 加 0 分钟``."""
     zh = lang == "zh"
-    left = field_label(cond.field, rule, lang, scope)
-    kind = _kind(cond.field, rule, scope)
+    left = field_label(cond.field, rule, lang, scope, fields=fields)
+    kind = _kind(cond.field, rule, scope, fields)
+    labels = _value_labels(cond.field, rule, scope, fields)
+
+    def value_label(value: Any, lang: str = "zh") -> str:
+        return _value_label(value, lang, labels)
+
     op, value = cond.op, cond.value
     if op in ("in", "not_in"):
         listed = value_label(value, lang)
@@ -291,7 +341,7 @@ def compare_words(cond: Compare, rule: Rule, lang: str = "zh", scope: str | None
         return f"{left}{op_word(op, kind, lang)} {right}" if zh else \
             f"{left} {op_word(op, kind, lang)} {right}"
     if isinstance(value, FieldExpr):
-        right = field_expr_words(value, rule, lang, scope)
+        right = field_expr_words(value, rule, lang, scope, fields=fields)
         text = f"{left}{op_word(op, kind, lang)} {right}" if zh else \
             f"{left} {op_word(op, kind, lang)} {right}"
         if cond.compare == "digits":
@@ -322,26 +372,27 @@ def _working_days(value: FieldExpr, rule: Rule) -> bool:
 
 
 def field_expr_words(value: FieldExpr, rule: Rule, lang: str = "zh",
-                     scope: str | None = None) -> str:
+                     scope: str | None = None, *, fields: Fields | None = None) -> str:
     """``受理时间（received_at）加 3 个工作日（参数 verify_days）``."""
     zh = lang == "zh"
-    text = field_label(value.field, rule, lang, scope)
+    text = field_label(value.field, rule, lang, scope, fields=fields)
     unit = value.unit if isinstance(value.unit, str) else None
     if value.times is not None:
-        text += f" 乘以 {amount_label(value.times, None, rule, lang)}" if zh else \
-            f" times {amount_label(value.times, None, rule, lang)}"
+        times = amount_label(value.times, None, rule, lang, fields=fields)
+        text += f" 乘以 {times}" if zh else f" times {times}"
     for word_zh, word_en, shift in (("加", "plus", value.plus), ("减", "minus", value.minus)):
         if shift is None:
             continue
-        amount = amount_label(shift, unit, rule, lang)
+        amount = amount_label(shift, unit, rule, lang, fields=fields)
         if isinstance(value.unit, UnitField):
-            unit_text = field_label(value.unit.field, rule, lang, scope)
+            unit_text = field_label(value.unit.field, rule, lang, scope, fields=fields)
             amount += f"（单位见 {unit_text}）" if zh else f" (unit from {unit_text})"
         text += f" {word_zh} {amount}" if zh else f" {word_en} {amount}"
     return text
 
 
-def related_words(alias: str, rule: Rule, lang: str = "zh") -> str:
+def related_words(alias: str, rule: Rule, lang: str = "zh", *,
+                  fields: Fields | None = None) -> str:
     """Which records ``alias`` stands for.
 
     E.g. ``服务网点：辖区编号（area_id）= 本记录的编号（id）``.
@@ -353,14 +404,14 @@ def related_words(alias: str, rule: Rule, lang: str = "zh") -> str:
     name = COLLECTION_LABELS.get(rel.collection, rel.collection) if zh else rel.collection
     parts: list[str] = []
     for rel_field, subject_field in rel.match.items():
-        mine = field_label(rel_field, rule, lang, alias)
+        mine = field_label(rel_field, rule, lang, alias, fields=fields)
         if isinstance(subject_field, ItemRef):
             parts.append(f"{mine} = 当前检查项" if zh else f"{mine} = the current item")
         else:
-            theirs = field_label(subject_field, rule, lang)
+            theirs = field_label(subject_field, rule, lang, fields=fields)
             parts.append(f"{mine} = 本记录的{theirs}" if zh else f"{mine} = this record's {theirs}")
     if rel.where is not None:
-        where = condition_words(rel.where, rule, lang, alias).inline(lang)
+        where = condition_words(rel.where, rule, lang, alias, fields=fields).inline(lang)
         parts.append(where[1:-1] if where.startswith(("（", "(")) else where)
     if not parts:
         return f"{name}（全部）" if zh else f"{name} (every record)"
@@ -412,6 +463,11 @@ class Book:
     title_en: str
     pages: tuple[FamilyPage, ...]
     coverage: Coverage
+    #: the fields in force (labels of declared fields; the index lists them)
+    fields: Fields = field(default_factory=default_fields)
+    #: the version of the regulation and its status (draft / final)
+    version: str = ""
+    status: str = ""
 
 
 def _shown(path: str) -> str:
@@ -421,7 +477,7 @@ def _shown(path: str) -> str:
 
 def build_book(rules: RuleSet, scenarios: Sequence[Scenario]) -> Book:
     """The rule book's content for ``rules`` and the scenarios of the feature files."""
-    reg = regulation()
+    reg = rules.regulation
     order = {cid: n for n, cid in enumerate(reg.clauses)}
     by_rule = {r.id: tuple(s for s in scenarios if r.id in s.rule_ids) for r in rules}
     pages: list[FamilyPage] = []
@@ -443,7 +499,8 @@ def build_book(rules: RuleSet, scenarios: Sequence[Scenario]) -> Book:
             reasons={c: reg.not_machine_checkable[c] for c in cited
                      if c in reg.not_machine_checkable},
             entries=entries))
-    return Book(reg.title_zh, reg.title_en, tuple(pages), coverage(rules, scenarios))
+    return Book(reg.title_zh, reg.title_en, tuple(pages), coverage(rules, scenarios, reg),
+                rules.fields, reg.version, reg.status)
 
 
 # ----------------------------------------------------------------------------- Markdown
@@ -466,7 +523,7 @@ def _scenario_count(entry: RuleEntry) -> str:
     return str(len(entry.scenarios)) if entry.scenarios else "⚠ 0"
 
 
-def _family_markdown(page: FamilyPage) -> str:
+def _family_markdown(page: FamilyPage, fields: Fields) -> str:
     out: list[str] = [
         f"<!-- {GENERATED_NOTE}：{page.file} -->",
         "",
@@ -494,11 +551,11 @@ def _family_markdown(page: FamilyPage) -> str:
         out.append(f"| [{r.id}](#{r.id.lower()}) | {r.clause} | {_md(r.title.zh)} | "
                    f"{pick(SEVERITY_WORDS[r.severity], 'zh')} | {_scenario_count(e)} |")
     for e in page.entries:
-        out += ["", *_rule_markdown(e)]
+        out += ["", *_rule_markdown(e, fields)]
     return "\n".join(out).rstrip() + "\n"
 
 
-def _rule_markdown(entry: RuleEntry) -> list[str]:
+def _rule_markdown(entry: RuleEntry, fields: Fields) -> list[str]:
     r = entry.rule
     out = [
         f"## {r.id}",
@@ -516,25 +573,28 @@ def _rule_markdown(entry: RuleEntry) -> list[str]:
     out.append(f"- **定义位置**：`{entry.origin}`")
     if r.related:
         out += ["", "**关联记录**", ""]
-        out += [f"- {alias}：{_md(related_words(alias, r))}" for alias in r.related]
+        out += [f"- {alias}：{_md(related_words(alias, r, fields=fields))}"
+                for alias in r.related]
     out += ["", "**适用条件**", ""]
     if r.applies_when is None:
         out.append(f"- 所有{COLLECTION_LABELS.get(r.subject, r.subject)}")
     else:
-        out += _md_words(condition_words(r.applies_when, r))
+        out += _md_words(condition_words(r.applies_when, r, fields=fields))
     if r.requires:
-        out += ["", "**必须已知**（任一未知时结论为“数据不足”）", ""]
-        out += [f"- {_md(field_label(p, r))}" for p in r.requires]
+        out += ["", "**必须已知**（任一未知时不能判定合规，结论为“数据不足”；"
+                "已确定的违规仍为“不合规”）", ""]
+        out += [f"- {_md(field_label(p, r, fields=fields))}" for p in r.requires]
     out += ["", "**不合规的情形**", ""]
-    out += _md_words(condition_words(r.fails_when, r))
+    out += _md_words(condition_words(r.fails_when, r, fields=fields))
     if r.parameters:
         out += ["", "**参数**", "", "| 参数 | 取值 | 来源 | 说明 |", "|---|---|---|---|"]
         for name, p in r.parameters.items():
             out.append(f"| {name} | {_md(parameter_label(p))} | "
-                       f"{pick(SOURCE_WORDS[p.source], 'zh')} | {_md(p.note)} |")
+                       f"{pick(SOURCE_WORDS[p.source], 'zh')} | "
+                       f"{_md(fill(p.note, r.parameters))} |")
     if r.note:
-        out += ["", f"**说明**：{_md(r.note)}"]
-    out += ["", f"**不合规时的说明**：{_md(r.message.zh)}", ""]
+        out += ["", f"**说明**：{_md(fill(r.note, r.parameters))}"]
+    out += ["", f"**不合规时的说明**：{_md(fill(r.message.zh, r.parameters))}", ""]
     if entry.scenarios:
         out += [f"**测试场景**（{len(entry.scenarios)} 个）", ""]
         for s in entry.scenarios:
@@ -589,12 +649,25 @@ def _index_markdown(book: Book) -> str:
     if cov.rules_without_scenarios:
         out += ["", "## 没有测试场景的规则", ""]
         out += [f"- {r.rule.id} {_md(r.rule.title.zh)}" for r in cov.rules_without_scenarios]
+    declared = book.fields.declared()
+    if declared:
+        out += ["", "## 新增字段", "",
+                "以下字段在规则目录的字段声明文件中新增（选填；为空表示未知）：", "",
+                "| 集合 | 字段 | 中文名称 | 类型 | 说明 | 声明位置 |", "|---|---|---|---|---|---|"]
+        out += [_declared_row(f) for f in declared]
     return "\n".join(out).rstrip() + "\n"
+
+
+def _declared_row(f: DeclaredField) -> str:
+    kind = f.type + ("：" + "、".join(
+        f"{dict(f.value_labels).get(v, v)}（{v}）" for v in f.values) if f.values else "")
+    return (f"| {f.collection} | {f.name} | {_md(f.label_zh)} | {_md(kind)} | "
+            f"{_md(f.note or '—')} | `{_shown(f.file or '')}:{f.line}` |")
 
 
 def render_markdown(book: Book) -> dict[str, str]:
     """File name -> Markdown text, for every page and the index."""
-    pages = {f"{p.slug}.md": _family_markdown(p) for p in book.pages}
+    pages = {f"{p.slug}.md": _family_markdown(p, book.fields) for p in book.pages}
     pages[MARKDOWN_INDEX] = _index_markdown(book)
     return pages
 

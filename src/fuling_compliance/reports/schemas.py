@@ -1,4 +1,4 @@
-"""JSON Schemas of the three file formats, generated from the pydantic models.
+"""JSON Schemas of the file formats, generated from the pydantic models.
 
 =========  ==========================================  =================================
 name       describes                                   model
@@ -6,6 +6,8 @@ name       describes                                   model
 rules      a rule file under ``rules/``                :class:`.rules_model.RuleFile`
 facts      a fact file (YAML or JSON)                  :class:`.facts_model.FactFile`
 report     the JSON report of ``check --format json``  :class:`.report.Report`
+waivers    a waiver file (``check --waivers``)          :class:`.rules.waivers.WaiverFile`
+diff       the JSON of ``diff --format json``          :class:`.diff.Diff`
 =========  ==========================================  =================================
 
 The repository ships each as ``schemas/<name>.schema.json`` (a test keeps them equal to
@@ -20,20 +22,31 @@ names as enumerations, "exactly one operator" in a comparison, "plus or minus, n
 both" in a field expression — the same constraints the loader enforces, so a file the
 schema accepts passes the shape checks (the loader still checks fields, types and
 parameters against the facts model, which a schema cannot).
+
+Given a rule set, the facts schema also describes the fields its fields files declare
+(type, Chinese label as ``title``, note as ``description``) and the rules schema lists
+the clauses of the version of the regulation it encodes; without one, the bundled
+rules' (the committed schemas).
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..facts.model import COLLECTIONS, FORMAT, field_specs
+from ..facts.fields import Fields, default_fields
+from ..facts.model import COLLECTIONS, FORMAT
 from ..facts.validate import field_json_schema
 from ..rules.model import COMPARE_OPS, RuleFile
-from ..rules.regulation import regulation
+from ..rules.regulation import Regulation, regulation
+from ..rules.waivers import WaiverFile
+from .diff import Diff
 from .report import Report
 
-SCHEMA_NAMES: tuple[str, ...] = ("rules", "facts", "report")
+if TYPE_CHECKING:
+    from ..rules.load import RuleSet
+
+SCHEMA_NAMES: tuple[str, ...] = ("rules", "facts", "report", "waivers", "diff")
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 #: the first line of a rule file: its schema for the YAML language server
 RULES_MODELINE = "# yaml-language-server: $schema=../schemas/rules.schema.json"
@@ -45,35 +58,43 @@ def file_name(name: str) -> str:
     return f"{name}.schema.json"
 
 
-def json_schema(name: str) -> dict[str, Any]:
-    """The JSON Schema (draft 2020-12) called ``name`` (one of :data:`SCHEMA_NAMES`)."""
+def json_schema(name: str, rules: RuleSet | None = None) -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) called ``name`` (one of :data:`SCHEMA_NAMES`);
+    ``rules``: the rule set whose fields and regulation apply (default: the bundled)."""
     if name == "rules":
-        schema = _rules_schema()
+        schema = _rules_schema(rules.regulation if rules is not None else regulation())
         title = "fuling-compliance rules v1"
     elif name == "facts":
-        schema = _facts_schema()
+        schema = _facts_schema(rules.fields if rules is not None else default_fields())
         title = "fuling-compliance facts v1"
     elif name == "report":
         schema = Report.model_json_schema(by_alias=True, mode="serialization")
         title = "fuling-compliance report v1"
+    elif name == "waivers":
+        schema = WaiverFile.model_json_schema(by_alias=True)
+        title = "fuling-compliance waivers v1"
+    elif name == "diff":
+        schema = Diff.model_json_schema(by_alias=True, mode="serialization")
+        title = "fuling-compliance diff v1"
     else:
         raise ValueError(f"unknown schema {name!r}: use one of {', '.join(SCHEMA_NAMES)}")
     rest = {k: v for k, v in schema.items() if k != "title"}
     return {"$schema": DIALECT, "title": title, **rest}
 
 
-def schema_text(name: str) -> str:
+def schema_text(name: str, rules: RuleSet | None = None) -> str:
     """The schema as the text shipped in ``schemas/`` (stable order, final newline)."""
-    return json.dumps(json_schema(name), ensure_ascii=False, indent=2) + "\n"
+    return json.dumps(json_schema(name, rules), ensure_ascii=False, indent=2) + "\n"
 
 
-def _facts_schema() -> dict[str, Any]:
+def _facts_schema(fields: Fields) -> dict[str, Any]:
     """A fact file, field by field exactly as the loader validates it
     (:func:`~fuling_compliance.facts.validate.field_json_schema`).
 
     What a schema cannot say is left to the loader: references between records,
     duplicate ids, cross-record consistency. Unknown collections and fields are allowed,
-    as the loader keeps and ignores them (with a warning).
+    as the loader keeps and ignores them (with a warning). ``fields``: the fields in
+    force, the rules' declared ones included (with their labels and notes).
     """
     defs: dict[str, Any] = {}
     properties: dict[str, Any] = {
@@ -85,13 +106,19 @@ def _facts_schema() -> dict[str, Any]:
                                  "(Chongqing time without an offset)."},
     }
     for collection, model in COLLECTIONS.items():
-        specs = field_specs(collection)
+        specs = fields.specs(collection)
         name = model.__name__
+        properties_of = {f: _described(field_json_schema(s), model, f) for f, s in specs.items()}
+        for declared in fields.declared(collection):
+            prop = properties_of[declared.name]
+            prop["title"] = declared.label_zh + (f" ({declared.label_en})"
+                                                 if declared.label_en else "")
+            if declared.note:
+                prop["description"] = declared.note
         record: dict[str, Any] = {
             "type": "object", "title": name,
             "description": (model.__doc__ or "").strip().split("\n\n")[0] or name,
-            "properties": {f: _described(field_json_schema(s), model, f)
-                           for f, s in specs.items()},
+            "properties": properties_of,
             "additionalProperties": True}
         required = [f for f, s in specs.items() if s.required]
         if required:
@@ -115,15 +142,16 @@ def field_json_schema_of_as_of() -> str:
 
 
 def _described(schema: dict[str, Any], model: Any, name: str) -> dict[str, Any]:
-    info = model.model_fields[name]
-    return {**schema, "description": info.description} if info.description else schema
+    info = model.model_fields.get(name)
+    return {**schema, "description": info.description} if info is not None and \
+        info.description else dict(schema)
 
 
-def _rules_schema() -> dict[str, Any]:
+def _rules_schema(reg: Regulation) -> dict[str, Any]:
     schema = RuleFile.model_json_schema(by_alias=True)
     defs: dict[str, Any] = schema["$defs"]
     rule = defs["Rule"]["properties"]
-    clauses = list(regulation().clauses)
+    clauses = list(reg.clauses)
     rule["clause"]["enum"] = clauses
     rule["clause"]["description"] = "Clause id of the regulation, e.g. \"3.2.4\" (quote it)."
     rule["subject"]["enum"] = list(COLLECTIONS)

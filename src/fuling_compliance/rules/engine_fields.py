@@ -28,9 +28,16 @@ def duration_span_field(engine_field: str) -> str:
     return f"{engine_field}__span"
 
 
-def coordinate(info: FieldInfo, scale: str, *, end: bool) -> str:
-    """The engine field holding ``info`` on a time scale (see the module table)."""
-    name = info.engine_field
+def unknown_marker(engine_field: str) -> str:
+    """The engine field saying that a field whose null has a meaning (an event not
+    happened) is unknown for this record (a contradiction made it so)."""
+    return f"{engine_field.split('__', 1)[0]}__unk"
+
+
+def coordinate(info: FieldInfo, scale: str, *, end: bool, bound: str | None = None) -> str:
+    """The engine field holding ``info`` on a time scale (see the module table); for a
+    field known only between bounds, ``bound`` (``lo``/``hi``) names which."""
+    name = info.engine_field + (f"__{bound}" if bound else "")
     if info.kind in ("datetime", "date"):
         if scale == "day":
             return f"{name}__day"

@@ -1,10 +1,13 @@
 """Load rule files, validate them completely, and compile them.
 
-``load_rules()`` reads the bundled ``rules/`` (or the files and folders given), checks
-each file's shape with the pydantic models of :mod:`.rules_model`, then checks every
-rule against the regulation and the facts model: clause ids and that ``clause_text``
-quotes its clause, subject collections, field paths, enumeration values and items,
-comparable types, parameters defined and used, message placeholders, related records.
+``load_rules()`` reads the bundled ``rules/`` (or the files and folders given): rule
+files, fields files (new fields declared in YAML, :mod:`..facts.fields`) and
+``ruleset.yaml`` (the version of the regulation the rules encode, :mod:`.regulation`).
+It checks each rule file's shape with the pydantic models of :mod:`.model`, then every
+rule against that version of the regulation and the fields in force: clause ids and that
+``clause_text`` quotes its clause, subject collections, field paths, enumeration values
+and items, comparable types, parameters (defined, used, units), message and note
+placeholders, related records.
 Every problem is reported at once with file:line:column; any problem rejects the whole
 rule set (:class:`RulesError`).
 
@@ -22,19 +25,28 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from ..bundled import bundled_rules_dir as bundled_rules_dir
 from ..calendar import WorkingCalendar, load_calendar_files
-from ..errors import Problem, RulesError
-from ..facts.model import COLLECTIONS, DERIVED_FIELDS, DURATIONS
+from ..errors import FactsError, Problem, RulesError
+from ..facts.fields import (
+    FIELDS_FORMAT,
+    DeclaredField,
+    Fields,
+    combine,
+    default_fields,
+    parse_fields,
+)
+from ..facts.model import COLLECTIONS, DURATIONS
 from ..yaml_source import PosDict, PosList, read_document
 from .compile import CompiledRule, CompileError, compile_rule
 from .model import (
     COMPARE_OPS,
+    RULES_FORMAT,
     Absent,
     All,
     Any_,
@@ -56,10 +68,27 @@ from .model import (
     UnitField,
     _condition_kind,  # the discriminator of Condition: tells union branches from keys
 )
-from .regulation import regulation
+from .numbers import PLACEHOLDER, placeholders, rule_mismatches
+from .regulation import (
+    REGULATION_FORMAT,
+    RULESET_FORMAT,
+    Regulation,
+    RulesetSettings,
+    bundled_regulations,
+    bundled_settings,
+    choose,
+    parse_settings,
+    read_regulations,
+    regulation,
+    regulation_files,
+)
 from .schema import RESERVED_ALIASES, FieldInfo, ResolveError, RuleContext, suggest
 
-PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+#: units of a time shift
+TIME_UNITS = ("working_days", "days", "hours", "minutes")
+#: units a parameter may have, with their Chinese words
+PARAMETER_UNITS: dict[str, str] = {"working_days": "工作日", "days": "天", "hours": "小时",
+                                   "minutes": "分钟", "percent": "%"}
 _TEMPORAL = {"datetime", "date", "time"}
 _NUMERIC = {"int", "number"}
 
@@ -69,6 +98,7 @@ class RuleSet:
     """Validated rules, ready to evaluate. Build it with :func:`load_rules`."""
 
     rules: tuple[Rule, ...]
+    #: the rule files (fields files and ``ruleset.yaml`` are not among them)
     files: tuple[str, ...]
     version: str
     calendar: WorkingCalendar
@@ -77,11 +107,17 @@ class RuleSet:
     origins: dict[str, tuple[str, int]] = field(default_factory=dict)
     #: file -> the family (``family:``) it holds
     file_families: dict[str, str] = field(default_factory=dict)
+    #: the fields in force: built-in and declared in the rules' fields files
+    fields: Fields = field(default_factory=default_fields)
+    #: the version of the regulation the rules encode (``ruleset.yaml``)
+    regulation: Regulation = field(default_factory=regulation)
+    #: what ``validate`` warns about (a note stating another number than its parameter)
+    warnings: tuple[Problem, ...] = ()
 
     @cached_property
     def compiled(self) -> tuple[CompiledRule, ...]:
         """Each rule compiled to durable_rules definitions (compiled once, reused)."""
-        return tuple(compile_rule(r, RuleContext(r)) for r in self.rules)
+        return tuple(compile_rule(r, RuleContext(r, fields=self.fields)) for r in self.rules)
 
     def __iter__(self) -> Iterator[Rule]:
         return iter(self.rules)
@@ -95,23 +131,45 @@ class RuleSet:
                 return rule
         raise KeyError(rule_id)
 
+    def require_fields(self, facts: Any) -> None:
+        """Raise :class:`FactsError` unless ``facts`` were validated against the fields
+        these rules declare (load them with ``load_facts(..., rules=ruleset)``)."""
+        missing = self.fields.missing_from(facts.fields)
+        if not missing:
+            return
+        names = ", ".join(f"{f.collection}.{f.name}" for f in missing)
+        raise FactsError("facts loaded without the rules' fields", [Problem(
+            collection=missing[0].collection, field=missing[0].name, code="fields",
+            message=f"the facts were loaded without the fields these rules declare ({names}): "
+                    "load them with load_facts(..., rules=ruleset)",
+            message_zh=f"事实数据载入时未使用这套规则声明的字段（{names}）：请用 "
+                       "load_facts(..., rules=规则集) 载入")])
+
+    def context(self, rule: Rule) -> RuleContext:
+        """The field resolution of one rule, with this rule set's fields."""
+        return RuleContext(rule, fields=self.fields)
+
     def select(self, ids: Sequence[str]) -> RuleSet:
         """A rule set with only the given rule ids."""
         wanted = set(ids)
         return RuleSet(tuple(r for r in self.rules if r.id in wanted), self.files, self.version,
-                       self.calendar, self.families, self.origins, self.file_families)
+                       self.calendar, self.families, self.origins, self.file_families,
+                       self.fields, self.regulation, self.warnings)
 
 
-def bundled_rules_dir() -> Path:
-    """The rules shipped with the package (or the repository's ``rules/`` when editable)."""
-    packaged = Path(str(resources.files("fuling_compliance"))) / "_bundled" / "rules"
-    if packaged.is_dir():
-        return packaged
-    return Path(__file__).resolve().parents[3] / "rules"
+#: the formats a file of a rules folder may declare (``format:``), and what it is
+FORMATS: dict[str, str] = {
+    RULES_FORMAT: "rules",
+    FIELDS_FORMAT: "fields",
+    RULESET_FORMAT: "ruleset",
+    REGULATION_FORMAT: "regulation",
+    "fuling-compliance/policy/assessment/v1": "policy",
+}
 
 
 def rule_files(paths: Sequence[str | Path] | None) -> tuple[list[Path], list[Path]]:
-    """(rule files, calendar files) found in the given files and folders."""
+    """(files, calendar files) found in the given files and folders: a folder's top-level
+    ``*.yaml`` (rule files, fields files, ``ruleset.yaml``) and ``calendar/*.yaml``."""
     targets = [Path(p) for p in paths] if paths else [bundled_rules_dir()]
     rules: list[Path] = []
     calendars: list[Path] = []
@@ -124,31 +182,52 @@ def rule_files(paths: Sequence[str | Path] | None) -> tuple[list[Path], list[Pat
     return rules, calendars
 
 
+@dataclass
+class _Collected:
+    """What the files of a rule set hold, before the rules are checked."""
+
+    problems: list[Problem] = field(default_factory=list)
+    rule_files: list[tuple[Path, _Parsed]] = field(default_factory=list)
+    declared: list[DeclaredField] = field(default_factory=list)
+    settings: list[RulesetSettings] = field(default_factory=list)
+    regulation_files: list[Path] = field(default_factory=list)
+
+
 def load_rules(paths: Sequence[str | Path] | str | Path | None = None) -> RuleSet:
     """Load and validate rule files; with no argument, the bundled rules.
 
-    Raises :class:`RulesError` listing every problem found in any file. A file whose
-    shape is wrong in one rule still has its other rules checked, so one run shows
-    every problem.
+    The files of a rules folder are told apart by their ``format:`` line: rule files
+    (``fuling-compliance/rules/v1``, the default), fields files (``…/fields/v1``, see
+    :mod:`..facts.fields`) and ``ruleset.yaml`` (``…/ruleset/v1``: the version of the
+    regulation the rules encode, whose text is under ``regulation/``; see
+    :mod:`.regulation`). Raises :class:`RulesError` listing every problem found in any
+    file. A file whose shape is wrong in one rule still has its other rules checked, so
+    one run shows every problem. Warnings (numbers in notes that differ from their
+    parameter) do not reject the rules: they are in ``RuleSet.warnings``.
     """
     if isinstance(paths, (str, Path)):
         paths = [paths]
+    targets = [Path(p) for p in paths] if paths else [bundled_rules_dir()]
     files, calendar_files = rule_files(paths)
-    problems: list[Problem] = []
+    found = _Collected()
+    problems = found.problems
+    if not files:
+        where = ", ".join(str(p) for p in paths) if paths else str(bundled_rules_dir())
+        problems.append(Problem(file=where, message="no rule files found",
+                                message_zh="未找到规则文件", code="no_rules"))
+    for path in files:
+        _collect(path, found)
+    fields, field_problems = combine(found.declared)
+    problems.extend(field_problems)
+    reg = _regulation_of(targets, found)
     rules: list[Rule] = []
     families: dict[str, Any] = {}
     versions: set[str] = set()
     origins: dict[str, tuple[str, int]] = {}
     file_families: dict[str, str] = {}
-    if not files:
-        where = ", ".join(str(p) for p in paths) if paths else str(bundled_rules_dir())
-        problems.append(Problem(file=where, message="no rule files found",
-                                message_zh="未找到规则文件", code="no_rules"))
+    warnings: list[Problem] = []
     seen: dict[str, str] = {}
-    for path in files:
-        parsed = _load_file(path, problems)
-        if parsed is None:
-            continue
+    for path, parsed in found.rule_files:
         if parsed.family is not None:
             families[parsed.family] = parsed.title
             file_families[str(path)] = parsed.family
@@ -168,27 +247,108 @@ def load_rules(paths: Sequence[str | Path] | str | Path | None = None) -> RuleSe
             line, _ = located.at(("id",))
             seen[raw_id] = f"{path}:{line}"
         for index, rule in sorted(parsed.rules.items()):
-            rule_problems = check_rule(rule, _Locator(str(path), parsed.data, ("rules", index)))
-            problems.extend(rule_problems)
-            if not rule_problems and parsed.family is not None:
+            locator = _Locator(str(path), parsed.data, ("rules", index))
+            rule_problems = _RuleChecker(rule, locator, fields, reg).run()
+            problems.extend(p for p in rule_problems if not p.warning)
+            warnings.extend(p for p in rule_problems if p.warning)
+            if not any(not p.warning for p in rule_problems) and parsed.family is not None:
                 rules.append(rule)
                 origins[rule.id] = (str(path), _position(parsed.data, ("rules", index))[0])
     calendar, cal_problems = load_calendar_files(calendar_files)
     problems.extend(cal_problems)
-    if problems:
-        raise RulesError(f"rules rejected: {len(problems)} problem(s)", problems)
+    if problems or reg is None:
+        raise RulesError(f"rules rejected: {len(problems)} problem(s)", problems + warnings)
     rules.sort(key=lambda r: r.id)
-    return RuleSet(tuple(rules), tuple(str(f) for f in files),
-                   "+".join(sorted(versions)) or "1", calendar, families, origins, file_families)
+    return RuleSet(tuple(rules), tuple(str(f) for f, _ in found.rule_files),
+                   "+".join(sorted(versions)) or "1", calendar, families, origins, file_families,
+                   fields, reg, tuple(sorted(warnings)))
+
+
+def _collect(path: Path, found: _Collected) -> None:
+    """Read one file of a rules folder and file it by its format."""
+    problems = found.problems
+    data, read_problems = read_document(path)
+    problems.extend(read_problems)
+    if data is None:
+        return
+    if not isinstance(data, PosDict):
+        problems.append(Problem(file=str(path), line=1, column=1,
+                                message="not a rule file: the top level must be a mapping",
+                                message_zh="不是规则文件：顶层必须是映射", code="not_mapping"))
+        return
+    declared = data.get("format", RULES_FORMAT)
+    kind = FORMATS.get(declared) if isinstance(declared, str) else None
+    if kind is None:
+        guess = suggest(str(declared), list(FORMATS))
+        en, zh = _hint(guess)
+        line, col = data.at("format")
+        problems.append(Problem(
+            file=str(path), line=line, column=col, field="format",
+            message=f"unknown format {declared!r}{en}; a rules folder holds "
+                    + ", ".join(f"{k} ({v})" for k, v in FORMATS.items()),
+            message_zh=f"未知的格式 {declared!r}{zh}；规则目录中的文件可以是："
+                       + "、".join(FORMATS), code="format"))
+        return
+    if kind == "fields":
+        declared_fields, more = parse_fields(str(path), data)
+        found.declared.extend(declared_fields)
+        problems.extend(more)
+    elif kind == "ruleset":
+        settings, more = parse_settings(str(path), data)
+        problems.extend(more)
+        if settings is not None:
+            found.settings.append(settings)
+    elif kind == "regulation":
+        found.regulation_files.append(path)
+    elif kind == "rules":
+        parsed = _parse_rule_file(path, data, problems)
+        found.rule_files.append((path, parsed))
+
+
+def _regulation_of(targets: list[Path], found: _Collected) -> Regulation | None:
+    """The version of the regulation the rule set encodes, from its ``ruleset.yaml`` (else
+    the bundled one's) among its ``regulation/`` texts and the bundled ones."""
+    problems = found.problems
+    bundled = bundled_rules_dir().resolve()
+    own = [p for t in targets if t.is_dir() for p in regulation_files(t)]
+    given, more = read_regulations(own + found.regulation_files)
+    problems.extend(more)
+    available: dict[str, Regulation] = {}
+    if not any(t.resolve() == bundled for t in targets):
+        try:
+            available.update(bundled_regulations())
+        except RulesError as exc:  # pragma: no cover - the bundled text is tested
+            problems.extend(exc.problems)
+    available.update(given)
+    settings = found.settings
+    chosen = settings[0] if settings else None
+    for other in settings[1:]:
+        if chosen is not None and other.regulation != chosen.regulation:
+            problems.append(Problem(
+                file=other.file, line=other.line, column=other.column, field="regulation",
+                message=f"regulation {other.regulation!r} differs from {chosen.regulation!r} "
+                        f"in {chosen.file}: one rule set encodes one version",
+                message_zh=f"制度版本 {other.regulation!r} 与 {chosen.file} 中的 "
+                           f"{chosen.regulation!r} 不一致：一套规则只依据一个版本",
+                code="regulation_version"))
+    if chosen is None and not any(t.resolve() == bundled for t in targets):
+        try:
+            chosen = bundled_settings()
+        except RulesError as exc:  # pragma: no cover - the bundled settings are tested
+            problems.extend(exc.problems)
+    reg, more = choose(available, chosen)
+    problems.extend(more)
+    return reg
 
 
 def validate_rule_files(paths: Sequence[str | Path] | None = None) -> list[Problem]:
-    """Every problem in the given rule files (empty when they are valid)."""
+    """Every problem in the given rule files (empty when they are valid), warnings
+    (``Problem.warning``) included."""
     try:
-        load_rules(paths)
+        ruleset = load_rules(paths)
     except RulesError as exc:
         return exc.problems
-    return []
+    return list(ruleset.warnings)
 
 
 # ----------------------------------------------------------------------------- files
@@ -206,16 +366,7 @@ class _Parsed:
     ids: list[tuple[int, str]]
 
 
-def _load_file(path: Path, problems: list[Problem]) -> _Parsed | None:
-    data, read_problems = read_document(path)
-    problems.extend(read_problems)
-    if data is None:
-        return None
-    if not isinstance(data, PosDict):
-        problems.append(Problem(file=str(path), line=1, column=1,
-                                message="not a rule file: the top level must be a mapping",
-                                message_zh="不是规则文件：顶层必须是映射", code="not_mapping"))
-        return None
+def _parse_rule_file(path: Path, data: PosDict, problems: list[Problem]) -> _Parsed:
     raw_rules = data.get("rules")
     raw_list = raw_rules if isinstance(raw_rules, list) else []
     ids = [(i, r["id"]) for i, r in enumerate(raw_list)
@@ -486,9 +637,14 @@ def _no_operator(shape: _Shape, data: PosDict, problem: Any
         for key in node:
             if key in _CONDITION_KEYS:
                 continue
-            guess = suggest(str(key), _CONDITION_KEYS)
+            guess = operator_for(str(key))
             hint_en = f" (did you mean {guess!r}?)" if guess else ""
             hint_zh = f"（是否应为 {guess!r}？）" if guess else ""
+            if guess is None:  # nothing close: say what a condition can hold
+                listed = ", ".join(f"{op} ({OPERATOR_WORDS[op][1]})" for op in COMPARE_OPS)
+                listed_zh = "、".join(f"{op}（{OPERATOR_WORDS[op][0]}）" for op in COMPARE_OPS)
+                hint_en = f"; a comparison takes one operator: {listed}"
+                hint_zh = f"；比较条件用一个运算符：{listed_zh}"
             out.append((problem(f"unknown key {key!r} in a condition{hint_en}",
                                 f"条件中未知的键 {key!r}{hint_zh}", "unknown_key",
                                 at=node.at(key), fld=f"{prefix}.{key}" if prefix else key),
@@ -502,6 +658,41 @@ def _no_operator(shape: _Shape, data: PosDict, problem: Any
         f"比较条件必须且只能有一个运算符（{'、'.join(COMPARE_OPS)}），"
         f"实际：{'、'.join(ops) or '无'}",
         "operator"), shape.path, None)]
+
+
+#: operator -> (zh, en) meaning, for messages
+OPERATOR_WORDS: dict[str, tuple[str, str]] = {
+    "eq": ("等于", "equals"), "ne": ("不等于", "differs"), "lt": ("小于/早于", "less/before"),
+    "le": ("不大于/不晚于", "at most/not after"), "gt": ("大于/晚于", "greater/after"),
+    "ge": ("不小于/不早于", "at least/not before"), "in": ("是其中之一", "one of"),
+    "not_in": ("不是其中任何一个", "none of"), "contains": ("列表包含", "list contains"),
+    "lacks": ("列表不包含", "list lacks"),
+}
+#: what people write for an operator -> the operator
+_OPERATOR_SYNONYMS: dict[str, str] = {
+    "=": "eq", "==": "eq", "equals": "eq", "equal": "eq", "is": "eq", "等于": "eq",
+    "!=": "ne", "<>": "ne", "not_equal": "ne", "not_equals": "ne", "is_not": "ne",
+    "neq": "ne", "不等于": "ne",
+    "<": "lt", "less": "lt", "less_than": "lt", "before": "lt", "earlier_than": "lt",
+    "早于": "lt", "小于": "lt",
+    "<=": "le", "=<": "le", "lte": "le", "at_most": "le", "not_after": "le", "不晚于": "le",
+    ">": "gt", "greater": "gt", "greater_than": "gt", "after": "gt", "later_than": "gt",
+    "晚于": "gt", "大于": "gt",
+    ">=": "ge", "=>": "ge", "gte": "ge", "at_least": "ge", "not_before": "ge", "不早于": "ge",
+    "one_of": "in", "any_of": "in", "among": "in", "none_of": "not_in", "not_one_of": "not_in",
+    "nin": "not_in", "notin": "not_in", "includes": "contains", "include": "contains",
+    "has": "contains", "contain": "contains", "excludes": "lacks", "lack": "lacks",
+    "missing": "lacks", "not_contains": "lacks", "does_not_contain": "lacks",
+    "exist": "exists", "is_present": "present", "known": "present", "unknown": "absent",
+    "is_absent": "absent", "and": "all", "or": "any",
+}
+
+
+def operator_for(key: str) -> str | None:
+    """The condition key or operator someone who wrote ``key`` most likely meant."""
+    word = key.strip().lower().replace(" ", "_").replace("-", "_")
+    return _OPERATOR_SYNONYMS.get(word) or _OPERATOR_SYNONYMS.get(key.strip()) or \
+        suggest(word, _CONDITION_KEYS)
 
 
 def _position(data: PosDict, path: tuple[Any, ...]) -> tuple[int, int]:
@@ -571,22 +762,26 @@ class _Locator:
 
 # ----------------------------------------------------------------------------- checks
 class _RuleChecker:
-    def __init__(self, rule: Rule, where: _Locator) -> None:
+    def __init__(self, rule: Rule, where: _Locator, fields: Fields,
+                 reg: Regulation | None) -> None:
         self.rule = rule
         self.where = where
-        self.ctx = RuleContext(rule)
+        self.fields = fields
+        self.regulation = reg
+        self.ctx = RuleContext(rule, fields=fields)
         self.problems: list[Problem] = []
         self.params_used: set[str] = set()
         self.uses_item = False
         #: fields compared with ``{item: current}``: each item must be one of their values
         self.item_fields: list[FieldInfo] = []
 
-    def problem(self, path: tuple[Any, ...], en: str, zh: str, code: str) -> None:
+    def problem(self, path: tuple[Any, ...], en: str, zh: str, code: str, *,
+                warning: bool = False) -> None:
         line, col = self.where.at(path)
         self.problems.append(Problem(file=self.where.file, line=line, column=col,
                                      record=self.rule.id,
                                      field=".".join(str(p) for p in path) or None,
-                                     message=en, message_zh=zh, code=code))
+                                     message=en, message_zh=zh, code=code, warning=warning))
 
     def resolve(self, path: tuple[Any, ...], name: str, ctx: RuleContext | None = None) -> Any:
         try:
@@ -598,12 +793,16 @@ class _RuleChecker:
 
     def run(self) -> list[Problem]:
         rule = self.rule
-        reg = regulation()
-        if rule.clause not in reg.clauses:
-            self.problem(("clause",), f"clause {rule.clause!r} does not exist in the regulation",
-                         f"条款 {rule.clause!r} 在制度中不存在", "unknown_clause")
-        else:
-            self.clause_text()
+        reg = self.regulation
+        if reg is not None and rule.clause not in reg.clauses:
+            nearby = reg.nearby(rule.clause)
+            self.problem(("clause",),
+                         f"clause {rule.clause!r} does not exist in the regulation "
+                         f"({reg.version}); clauses nearby: {', '.join(nearby) or '—'}",
+                         f"条款 {rule.clause!r} 在制度（{reg.version}）中不存在；"
+                         f"相近的条款：{'、'.join(nearby) or '无'}", "unknown_clause")
+        elif reg is not None:
+            self.clause_text(reg)
         if rule.subject not in COLLECTIONS:
             en, zh = _hint(suggest(rule.subject, list(COLLECTIONS)))
             self.problem(("subject",), f"unknown collection {rule.subject!r}{en}",
@@ -659,6 +858,17 @@ class _RuleChecker:
                          "列出了 items，但没有条件使用 {item: current}", "items")
         self.items()
         self.placeholders()
+        for name, param in rule.parameters.items():
+            values = param.values or []
+            for i in range(1, len(values)):
+                if values[i].from_ <= values[i - 1].from_:
+                    self.problem(("parameters", name, "values", i, "from"),
+                                 f"dated values of {name!r} must have ascending, distinct dates: "
+                                 f"{values[i].from_} does not come after {values[i - 1].from_}",
+                                 f"参数 {name!r} 的取值日期必须递增且不重复：{values[i].from_} "
+                                 f"不晚于 {values[i - 1].from_}", "dates")
+        self.notes()
+        self.units()
         if rule.effective_from and rule.effective_until and \
                 rule.effective_until < rule.effective_from:
             self.problem(("effective_until",), "effective_until before effective_from",
@@ -701,7 +911,12 @@ class _RuleChecker:
         op, value = cond.op, cond.value
         vpath = (*path, op)
         if isinstance(value, ParamRef):
+            param = self.rule.parameters.get(value.param)
             value = self.param(value, (*vpath, "param"))
+            if param is not None and param.values is not None and left is not None and \
+                    op in ("eq", "ne", "lt", "le", "gt", "ge") and left.kind not in _TEMPORAL:
+                for other in param.all_values()[1:]:  # each dated value must fit too
+                    self.literal(left, other, vpath)
         if isinstance(value, ItemRef):
             self.uses_item = True
         if left is None:
@@ -774,7 +989,21 @@ class _RuleChecker:
             self.problem(path, f"parameter {ref.param!r} is not defined{en}",
                          f"参数 {ref.param!r} 未在 parameters 中定义{zh}", "undefined_parameter")
             return None
-        return self.rule.parameters[ref.param].value
+        return self.rule.parameters[ref.param].all_values()[0]
+
+    def amount(self, name: str) -> None:
+        """A parameter used as an amount (a shift or a factor) must hold numbers."""
+        param = self.rule.parameters.get(name)
+        if param is None:
+            return
+        places: list[tuple[tuple[Any, ...], Any]] = [(("parameters", name, "value"), param.value)]
+        if param.values is not None:
+            places = [(("parameters", name, "values", i, "value"), v.value)
+                      for i, v in enumerate(param.values)]
+        for where, v in places:
+            if not isinstance(v, (int, float)) or isinstance(v, bool):
+                self.problem(where, f"parameter {name!r} is an amount: {v!r} is not a number",
+                             f"参数 {name!r} 用作数量，{v!r} 不是数字", "type_mismatch")
 
     def field_expr(self, left: Any, cond: Compare, value: FieldExpr, path: tuple[Any, ...],
                    ctx: RuleContext | None) -> None:
@@ -782,14 +1011,8 @@ class _RuleChecker:
         for shift_key in ("plus", "minus", "times"):
             shift = getattr(value, shift_key)
             if isinstance(shift, ParamRef):
-                amount = self.param(shift, (*path, shift_key, "param"))
-                if shift.param in self.rule.parameters and (
-                        not isinstance(amount, int | float) or isinstance(amount, bool)):
-                    self.problem(("parameters", shift.param, "value"),
-                                 f"parameter {shift.param!r} is an amount ({shift_key}): "
-                                 f"it must be a number, not {amount!r}",
-                                 f"参数 {shift.param!r} 用作数量（{shift_key}），必须是数字，"
-                                 f"不能是 {amount!r}", "type_mismatch")
+                self.param(shift, (*path, shift_key, "param"))
+                self.amount(shift.param)
         if right is None:
             return
         kinds = {left.kind, right.kind}
@@ -827,9 +1050,12 @@ class _RuleChecker:
             undefined = isinstance(shift, ParamRef) and shift.param not in self.rule.parameters
             unit = self.rule.parameters[shift.param].unit if isinstance(shift, ParamRef) and \
                 not undefined else None
-            if not undefined and unit not in ("minutes", "hours", "days", "working_days"):
-                self.problem(path, "a time shift needs a unit (minutes, hours, days, working_days)",
-                             "时间偏移需要单位", "unit")
+            known = unit is None or unit in PARAMETER_UNITS  # else reported at the parameter
+            if not undefined and known and unit not in TIME_UNITS:
+                self.problem(path, "a time shift needs a unit: one of "
+                             f"{', '.join(TIME_UNITS)} (unit: … here or in the parameter)",
+                             "时间偏移需要单位，可选：" + "、".join(TIME_UNITS)
+                             + "（写在此处的 unit: 或参数的 unit 中）", "unit")
         if cond.op not in ("gt", "le") and value.unit == "working_days":
             self.problem(path, "working-day deadlines compare with gt (late) or le (on time)",
                          "工作日期限只能用 gt（逾期）或 le（按期）比较", "unit")
@@ -847,6 +1073,39 @@ class _RuleChecker:
                                  + (f"（是否应为 {{{guess}}}？）" if guess else ""),
                                  "unknown_placeholder")
 
+    def notes(self) -> None:
+        """Placeholders in notes name parameters; numbers in notes and messages agree with
+        the parameters they describe (a difference is a warning)."""
+        params = sorted(self.rule.parameters)
+        texts: list[tuple[tuple[Any, ...], str]] = [
+            (("parameters", n, "note"), p.note) for n, p in self.rule.parameters.items()]
+        if self.rule.note:
+            texts.append((("note",), self.rule.note))
+        for path, text in texts:
+            for name in placeholders(text):
+                if name not in self.rule.parameters:
+                    en, zh = _hint(suggest(name, params))
+                    listed = ", ".join(params) or "none"
+                    self.problem(path, f"placeholder {{{name}}} in a note must name a parameter "
+                                 f"of this rule ({listed}){en}",
+                                 f"说明中的占位符 {{{name}}} 应为本规则的参数名"
+                                 f"（{'、'.join(params) or '无'}）{zh}", "unknown_placeholder")
+        for path, mismatch, where_en, where_zh in rule_mismatches(self.rule):
+            en, zh = mismatch.messages(where_en, where_zh)
+            self.problem(path, en, zh, "stated_number", warning=True)
+
+    def units(self) -> None:
+        """A parameter's unit is one the rule language knows."""
+        for name, param in self.rule.parameters.items():
+            if param.unit is not None and param.unit not in PARAMETER_UNITS:
+                en, zh = _hint(suggest(param.unit, list(PARAMETER_UNITS)))
+                self.problem(("parameters", name, "unit"),
+                             f"unit {param.unit!r} is not known{en}: use one of "
+                             f"{', '.join(PARAMETER_UNITS)}",
+                             f"单位 {param.unit!r} 无效{zh}，可选："
+                             + "、".join(f"{u}（{w}）" for u, w in PARAMETER_UNITS.items()),
+                             "unit")
+
     def items(self) -> None:
         """Each item must be a value of every field compared with ``{item: current}``."""
         for i, item in enumerate(self.rule.items or []):
@@ -859,9 +1118,9 @@ class _RuleChecker:
                                  f"{'、'.join(info.values)}{zh}", "unknown_value")
                     break
 
-    def clause_text(self) -> None:
+    def clause_text(self, reg: Regulation) -> None:
         """``clause_text`` quotes its clause (``……`` may leave words out)."""
-        clauses = regulation().clauses
+        clauses = reg.clauses
         text = clauses[self.rule.clause].zh
         missing = [f for f in _quote_fragments(self.rule.clause_text) if f not in text]
         if not missing:
@@ -874,19 +1133,24 @@ class _RuleChecker:
             if elsewhere else ""
         zh = f"（这段文字出自条款 {elsewhere[0]}，条款号是否有误？）" if elsewhere else ""
         self.problem(("clause_text",),
-                     f"clause_text is not a quote of clause {self.rule.clause}: "
-                     f"{missing[0]!r} is not in its text{en}",
-                     f"clause_text 不是条款 {self.rule.clause} 的原文：{missing[0]!r} "
-                     f"不在该条款中{zh}", "clause_text")
+                     f"clause_text is not a quote of clause {self.rule.clause} of the "
+                     f"regulation ({reg.version}): {missing[0]!r} is not in its text{en}",
+                     f"clause_text 不是制度（{reg.version}）条款 {self.rule.clause} 的原文："
+                     f"{missing[0]!r} 不在该条款中{zh}", "clause_text")
 
     def available_names(self) -> set[str]:
         names = {"as_of", "id", "item", "supplier_id", "rule", "clause"}
-        names.update(_fields_of(self.rule.subject))
+        names.update(self._fields_of(self.rule.subject))
         for alias, rel in self.rule.related.items():
-            names.update(f"{alias}.{f}" for f in _fields_of(rel.collection))
+            names.update(f"{alias}.{f}" for f in self._fields_of(rel.collection))
         names.update(self.rule.parameters)
         names.update(self.rule.evidence)
         return names
+
+    def _fields_of(self, collection: str) -> set[str]:
+        if collection not in COLLECTIONS:
+            return set()
+        return set(self.fields.kinds(collection))
 
 
 def _hint(guess: str | None) -> tuple[str, str]:
@@ -902,13 +1166,11 @@ def _quote_fragments(quote: str) -> list[str]:
     return [p.strip().strip("。；;，,、：:") for p in pieces if p.strip().strip("。；;，,、：:")]
 
 
-def _fields_of(collection: str) -> set[str]:
-    if collection not in COLLECTIONS:
-        return set()
-    return set(COLLECTIONS[collection].model_fields) | set(DERIVED_FIELDS.get(collection, {}))
-
-
-def check_rule(rule: Rule, where: _Locator) -> list[Problem]:
-    """Every problem of one rule (shape already validated)."""
-    return _RuleChecker(rule, where).run()
+def check_rule(rule: Rule, where: _Locator, fields: Fields | None = None,
+               reg: Regulation | None = None) -> list[Problem]:
+    """Every problem of one rule (shape already validated), warnings included
+    (``Problem.warning``). ``fields`` / ``reg``: the fields in force and the regulation
+    (default: the bundled rules')."""
+    return _RuleChecker(rule, where, fields if fields is not None else default_fields(),
+                        reg if reg is not None else regulation()).run()
 

@@ -187,8 +187,10 @@ class Related(_Strict):
     """A related record: ``{collection: outlets, match: {area_id: id}, where: {...}}``.
 
     ``match`` maps the related record's fields to the subject's fields (or to
-    ``{item: current}``); ``where`` filters related records (only a definite *true*
-    counts). Without ``match`` every record of the collection is related (the commission).
+    ``{item: current}``); ``where`` filters related records in three-valued logic: a
+    record counts when it is true, may count when it is unknown (``exists`` is then
+    unknown unless another record counts), and does not count when it is false. Without
+    ``match`` every record of the collection is related (the commission).
     """
 
     collection: str
@@ -196,13 +198,69 @@ class Related(_Strict):
     where: Condition | None = None
 
 
-class Parameter(_Strict):
-    """A named value: where it comes from and why."""
+ParamValue = int | float | str | bool
 
-    value: int | float | str | bool
+
+class DatedValue(_Strict):
+    """One value of a parameter and the date from which it is in force."""
+
+    from_: dt.date = Field(alias="from")
+    value: ParamValue
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Parameter(_Strict):
+    """A named value: where it comes from and why.
+
+    Either one ``value``, or dated ``values`` (``[{from: 2023-01-01, value: 10}, ...]``,
+    dates ascending): a record is judged by the value in force at its own date (the
+    date that decides whether a rule is in force, ``SUBJECT_DATE`` in :mod:`.compile`).
+    The first value also applies to dates before its own ``from``.
+    """
+
+    value: ParamValue | None = None
+    values: list[DatedValue] | None = Field(default=None, min_length=1)
     unit: str | None = None
     source: Literal["regulation", "policy"]
     note: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _value_or_values(self) -> Parameter:
+        if (self.value is None) == (self.values is None):
+            raise ValueError("give either value or values (dated values), not both")
+        return self
+
+    @property
+    def dated(self) -> bool:
+        """Whether the parameter has dated values."""
+        return self.values is not None
+
+    def starts(self) -> list[dt.date]:
+        """The dates from which a new value is in force, after the first."""
+        return [v.from_ for v in (self.values or [])[1:]]
+
+    def value_at(self, day: dt.date | None) -> ParamValue | None:
+        """The value in force on ``day`` — the one reading of dated values, used by the
+        compiler and by reports. ``None`` (unknown day): the value if every dated value
+        is the same, else ``None``."""
+        if self.values is None:
+            return self.value
+        if day is None:
+            distinct = {v.value for v in self.values}
+            return self.values[0].value if len(distinct) == 1 else None
+        current = self.values[0].value
+        for v in self.values[1:]:
+            if v.from_ <= day:
+                current = v.value
+        return current
+
+    def all_values(self) -> list[ParamValue]:
+        """Every value the parameter can take (one, or each dated value)."""
+        if self.values is None:
+            assert self.value is not None
+            return [self.value]
+        return [v.value for v in self.values]
 
 
 class Between(_Strict):

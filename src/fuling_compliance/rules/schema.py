@@ -1,8 +1,9 @@
 """What a rule may refer to: the fields of its subject and related collections.
 
 :class:`RuleContext` resolves a field path of a rule (``status``, ``service.time_limit``,
-``as_of``) against the facts model, so validation can reject a misspelled field with a
-suggestion and the compiler knows each field's kind and engine name.
+``as_of``) against the fields in force (:class:`~..facts.fields.Fields`: built-in and
+declared in YAML), so validation can reject a misspelled field with a suggestion and the
+compiler knows each field's kind and engine name.
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
-from ..facts.model import COLLECTIONS, FieldKind, field_kinds
+from ..facts.fields import Fields, default_fields
+from ..facts.model import COLLECTIONS, RANGED_FIELDS, FieldKind
 from .engine_fields import engine_name
 from .model import Rule
 
@@ -25,6 +27,10 @@ class FieldInfo:
     name: str
     kind: FieldKind
     values: tuple[str, ...]
+    #: every record has it (an identity or reference): never unknown
+    required: bool = False
+    #: a derived field that may be known only between two bounds (``RANGED_FIELDS``)
+    ranged: bool = False
 
     @property
     def engine_field(self) -> str:
@@ -49,15 +55,20 @@ def suggest(word: str, choices: list[str]) -> str | None:
 
 
 class RuleContext:
-    """Resolves field paths for one rule (optionally scoped to one related alias)."""
+    """Resolves field paths for one rule (optionally scoped to one related alias).
 
-    def __init__(self, rule: Rule, scope: str | None = None) -> None:
+    ``fields``: the fields in force (a rule set's; default: the bundled rules').
+    """
+
+    def __init__(self, rule: Rule, scope: str | None = None, fields: Fields | None = None
+                 ) -> None:
         self.rule = rule
         self.scope = scope
+        self.fields = fields if fields is not None else default_fields()
 
     def scoped(self, alias: str) -> RuleContext:
         """Context for a related record's ``where``: bare names are that record's fields."""
-        return RuleContext(self.rule, alias)
+        return RuleContext(self.rule, alias, self.fields)
 
     def resolve(self, path: str) -> tuple[str, FieldInfo]:
         """``(alias, FieldInfo)`` for a path; alias is ``subj``, ``gate`` or a related alias."""
@@ -79,7 +90,7 @@ class RuleContext:
         if collection not in COLLECTIONS:
             raise ResolveError(f"unknown collection {collection!r}",
                                suggest(collection, list(COLLECTIONS)))
-        kinds = field_kinds(collection)
+        kinds = self.fields.kinds(collection)
         if name not in kinds:
             prefix = f"{alias}." if alias else ""
             guess = suggest(name, list(kinds))
@@ -88,4 +99,7 @@ class RuleContext:
                 prefix + guess if guess else None,
             )
         kind, values = kinds[name]
-        return FieldInfo(collection, name, kind, values)
+        spec = self.fields.specs(collection).get(name)
+        return FieldInfo(collection, name, kind, values,
+                         required=spec is not None and spec.required,
+                         ranged=(collection, name) in RANGED_FIELDS)

@@ -2,7 +2,11 @@
 
 The columns are fixed (:data:`COLUMNS`), named in English, in this order, whatever the
 language; ``title``, ``status_label`` and ``message`` are in ``lang``. ``evidence`` is
-the finding's evidence as compact JSON (keys in the report's order). The text starts
+the finding's evidence as compact JSON (keys in the report's order). The last columns
+are empty unless waivers or a baseline were given: a waived finding's
+``original_status`` and its waiver (``waiver_id``, ``waiver_reason``,
+``waiver_approved_by``, ``waiver_expires_on``), and ``baseline`` (``new`` or
+``persisting``). The text starts
 with a UTF-8 byte-order mark so that Excel reads Chinese correctly; lines end with
 CRLF (RFC 4180).
 
@@ -23,7 +27,8 @@ from .html import status_label
 COLUMNS: tuple[str, ...] = (
     "rule", "clause", "title", "status", "status_label", "severity", "supplier_id",
     "responsible_type", "responsible_id", "subject_type", "subject_id", "item", "message",
-    "evidence",
+    "evidence", "original_status", "waiver_id", "waiver_reason", "waiver_approved_by",
+    "waiver_expires_on", "baseline",
 )
 BOM = "\ufeff"
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
@@ -48,6 +53,10 @@ def render_csv(report: Report, lang: str = "zh") -> str:
             f.responsible.type, f.responsible.id or "", f.subject.type, f.subject.id,
             f.item or "", f.message.zh if lang == "zh" else f.message.en,
             json.dumps(f.evidence, ensure_ascii=False, separators=(",", ":")),
+            f.original_status or "",
+            *((w.id, w.reason, w.approved_by, w.expires_on.isoformat())
+              if (w := f.waiver) is not None else ("", "", "", "")),
+            f.baseline or "",
         ]
         writer.writerow([safe_cell(str(v)) for v in row])
     return BOM + out.getvalue()

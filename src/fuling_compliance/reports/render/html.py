@@ -36,16 +36,24 @@ from ...facts.labels import COLLECTION_LABELS, FIELD_LABELS, STATUS_LABELS, VALU
 from ...facts.model import SUBJECT_TYPES
 from ...rules.regulation import regulation
 from ..assess import Assessment, Scorecard, assess, family_of
-from ..report import SEVERITY_ORDER, STATUSES, Finding, Message, Report
+from ..report import OPEN_STATUSES, SEVERITY_ORDER, Finding, Message, Report
+from ..waive import waiver_note
 
 #: status colours; ``insufficient_data`` has its own, never a pass's
 COLOURS = {"fail": "#c0392b", "insufficient_data": "#7d3c98", "pass": "#1e8449",
-           "not_applicable": "#7f8c8d"}
+           "not_applicable": "#7f8c8d", "waived": "#8a6d0b"}
 FONT_STACK = ('"Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", '
               '"WenQuanYi Micro Hei", "Noto Sans", "Helvetica Neue", Arial, sans-serif')
 
 STATUS_EN = {"pass": "pass", "fail": "fail", "insufficient_data": "insufficient data",
-             "not_applicable": "not applicable"}
+             "not_applicable": "not applicable", "waived": "waived"}
+#: the order in which the summary and the rules table show the statuses
+SHOWN_STATUSES = ("fail", "insufficient_data", "pass", "not_applicable")
+BASELINE_LABELS = {"new": Message(zh="新增", en="new"),
+                   "persisting": Message(zh="仍存在", en="persisting")}
+WAIVER_STATES = {"in_force": Message(zh="有效", en="in force"),
+                 "expired": Message(zh="已到期", en="expired"),
+                 "not_yet_in_force": Message(zh="尚未生效", en="not yet in force")}
 SEVERITY_LABELS = {"high": Message(zh="严重", en="high"), "medium": Message(zh="一般", en="medium"),
                    "low": Message(zh="轻微", en="low"), "info": Message(zh="提示", en="info")}
 COMMISSION = Message(zh="区经济信息委", en="The Commission")
@@ -83,6 +91,8 @@ class Row:
     subject: Message
     item: Message | None
     evidence: list[EvidenceItem]
+    waiver: Message | None = None
+    baseline: Message | None = None
 
 
 @dataclass(frozen=True)
@@ -129,6 +139,9 @@ class Page:
     command: str
     version: str
     counts: dict[str, int]
+    #: the statuses of the summary (``waived`` too when waivers were given)
+    statuses: list[str] = field(default_factory=lambda: list(SHOWN_STATUSES))
+    baseline: Message | None = None
 
 
 def subject_label(f: Finding) -> Message:
@@ -246,6 +259,8 @@ def page_context(report: Report, lang: str = "zh", *, assessment: Assessment | N
             item=value_label(f.item) if f.item is not None else None,
             evidence=[EvidenceItem(k, evidence_label(k), value_label(v))
                       for k, v in f.evidence.items()],
+            waiver=waiver_note(f),
+            baseline=BASELINE_LABELS[f.baseline] if f.baseline else None,
         ))
     parties = sorted({r.party for r in rows},
                      key=lambda p: (p == "commission", p == "", p))
@@ -263,8 +278,10 @@ def page_context(report: Report, lang: str = "zh", *, assessment: Assessment | N
     default = p.basis == "quarter_of_as_of"
     period = msg(f"{p.start} 至 {p.end}" + ("（as_of 所在季度）" if default else ""),
                  f"{p.start} to {p.end}" + (" (the quarter of as_of)" if default else ""))
-    open_rows = [r for r in rows if r.finding.status in ("fail", "insufficient_data")]
-    counts: dict[str, int] = {s: report.summary.get(s) for s in STATUSES}
+    open_rows = [r for r in rows if r.finding.status in OPEN_STATUSES]
+    statuses = [*SHOWN_STATUSES, "waived"] if report.waivers is not None \
+        else list(SHOWN_STATUSES)
+    counts: dict[str, int] = {s: report.summary.get(s) for s in statuses}
     title = msg("涪陵区供电供气服务监督考核报告",
                 "Fuling District electricity and gas supply service: assessment report")
     return Page(
@@ -276,8 +293,20 @@ def page_context(report: Report, lang: str = "zh", *, assessment: Assessment | N
         parties=[(p, party_labels[p]) for p in parties],
         clause_options=clause_options, rule_titles=rule_titles, party_labels=party_labels,
         command=command or reproduce_command(report, fmt, lang), version=__version__,
-        counts=counts,
+        counts=counts, statuses=statuses, baseline=_baseline(report),
     )
+
+
+def _baseline(report: Report) -> Message | None:
+    """What the findings were compared with, and how many are new, persisting, resolved."""
+    b = report.baseline
+    if b is None:
+        return None
+    moment = _local(b.as_of)
+    return msg(f"与 {moment} 的检查结果相比：新增 {b.new} 项，仍存在 {b.persisting} 项，"
+               f"已消除 {b.resolved} 项",
+               f"Compared with the report as of {moment}: {b.new} new, {b.persisting} "
+               f"persisting, {b.resolved} resolved")
 
 
 def score_rule(assessment: Assessment) -> Message:
@@ -290,16 +319,20 @@ def score_rule(assessment: Assessment) -> Message:
     fam_zh = "、".join(f"{k} {v:g}" for k, v in scored.items())
     fam_en = ", ".join(f"{k} {v:g}" for k, v in scored.items())
     factor = pol.insufficient_data_factor
+    waived_zh = "已豁免的按原结论计" if pol.waived == "original" else "已豁免的不计"
+    waived_en = ("waived findings count as their original status" if pol.waived == "original"
+                 else "waived findings are left out")
     return msg(
         f"得分为各条款类别合规率按分值（{fam_zh}）的加权平均（0–100）；合规率按严重程度加权"
-        f"（{weights_zh}），数据不足按 {factor:g} 项不合规计，不适用不计。表彰候选：无高于“提示”"
+        f"（{weights_zh}），数据不足按 {factor:g} 项不合规计，不适用不计，{waived_zh}。"
+        "表彰候选：无高于“提示”"
         f"级别的不合规，且考核期间的满意度调查合计不低于 {pol.min_satisfaction:g}%"
         f"（受访不少于 {pol.min_respondents} 人）。",
         f"The score (0–100) is the average of the clause families' compliance rates weighted "
         f"by their points ({fam_en}); a rate weighs each outcome by severity ({weights_en}), "
         f"counts insufficient data as {factor:g} of a failure and leaves not-applicable "
-        f"out. Commendation candidates: no failing finding above info, and satisfaction over "
-        f"the period's surveys at or above {pol.min_satisfaction:g}% (at least "
+        f"out; {waived_en}. Commendation candidates: no failing finding above info, and "
+        f"satisfaction over the period's surveys at or above {pol.min_satisfaction:g}% (at least "
         f"{pol.min_respondents} respondents).")
 
 
@@ -415,6 +448,7 @@ def environment() -> Environment:
     env.globals["SEVERITY_LABELS"] = SEVERITY_LABELS
     env.globals["status_label"] = status_label
     env.globals["COLOURS"] = COLOURS
+    env.globals["WAIVER_STATES"] = WAIVER_STATES
     return env
 
 

@@ -14,6 +14,10 @@ outcome                       testcase
                               An error, not ``<skipped>``: dashboards count skipped
                               tests as nothing to do, and an unknown must never look
                               like a pass; it is also never counted as a failure
+``waived``                    ``<skipped message="...">``: a waiver in force covers
+                              it; the message names the waiver, its reason,
+                              approver and expiry, and the original status (a
+                              waived finding is shown, never dropped)
 ``not_applicable``            no testcase: the rule does not concern that subject;
                               the count is in the suite's properties
 ============================  ==================================================
@@ -23,7 +27,8 @@ whose report counts say more subjects passed than are listed gets **one** extra 
 testcase named for how many (``N passing subjects not listed``), so nothing is
 invented and the suite still shows them. ``assess`` and ``check --all`` give one
 testcase per subject. Each suite's properties carry the exact counts of all four
-outcomes, the clause, the severity and ``as_of``.
+outcomes (and ``waived``), the clause, the severity and ``as_of``. Compared with a
+baseline, each finding's detail says whether it is new or persisting.
 
 ``classname`` is ``RULE.PARTY`` (the supplier id, or ``commission``), so dashboards
 that split classnames group by rule, then by supplier. Times are 0 (nothing is
@@ -39,7 +44,15 @@ from collections import defaultdict
 from ...calendar import CHONGQING
 from ...rules.regulation import regulation
 from ..report import Finding, Report
-from .html import SEVERITY_LABELS, evidence_label, status_label, subject_label, value_label
+from ..waive import waiver_note
+from .html import (
+    BASELINE_LABELS,
+    SEVERITY_LABELS,
+    evidence_label,
+    status_label,
+    subject_label,
+    value_label,
+)
 
 
 def _party(f: Finding) -> str:
@@ -65,6 +78,9 @@ def _detail(f: Finding, title: str, lang: str) -> str:
         + (f" [{getattr(value_label(f.item), lang)}]" if f.item else ""),
         f"{'责任方' if zh else 'Responsible'}: {_party(f)}",
     ]
+    if f.baseline:
+        label = getattr(BASELINE_LABELS[f.baseline], lang)
+        lines.append(f"{'基线' if zh else 'Baseline'}: {label}")
     if f.evidence:
         lines.append("证据:" if zh else "Evidence:")
         lines += [f"  {getattr(evidence_label(k), lang)}: {getattr(value_label(v), lang)}"
@@ -80,7 +96,7 @@ def render_junit(report: Report, lang: str = "zh") -> str:
     for f in report.findings:
         by_rule[f.rule].append(f)
     root = ET.Element("testsuites", name="fuling-compliance")
-    totals = {"tests": 0, "failures": 0, "errors": 0}
+    totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     for rule in report.rules:
         title = rule.title.get(lang) or rule.title.get("en") or rule.id
         suite = ET.SubElement(root, "testsuite", name=f"{rule.id} {title}",
@@ -91,9 +107,10 @@ def render_junit(report: Report, lang: str = "zh") -> str:
                             ("ruleset_version", report.ruleset.version),
                             ("pass", str(rule.pass_)), ("fail", str(rule.fail)),
                             ("insufficient_data", str(rule.insufficient_data)),
-                            ("not_applicable", str(rule.not_applicable))):
+                            ("not_applicable", str(rule.not_applicable)),
+                            ("waived", str(rule.waived))):
             ET.SubElement(props, "property", name=name, value=value)
-        counts = {"tests": 0, "failures": 0, "errors": 0}
+        counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
         listed: dict[str, int] = defaultdict(int)
         for f in by_rule.get(rule.id, []):
             listed[f.status] += 1
@@ -110,6 +127,12 @@ def render_junit(report: Report, lang: str = "zh") -> str:
                 element = ET.SubElement(case, "error", type="insufficient_data",
                                         message=message)
                 counts["errors"] += 1
+            elif f.status == "waived":
+                note = waiver_note(f)
+                waived = getattr(note, lang) if note is not None else ""
+                element = ET.SubElement(case, "skipped", type="waived",
+                                        message=f"{waived} — {message}")
+                counts["skipped"] += 1
             else:
                 continue
             element.text = _detail(f, title, lang)
@@ -133,10 +156,8 @@ def render_junit(report: Report, lang: str = "zh") -> str:
         for key, count in counts.items():
             suite.set(key, str(count))
             totals[key] += count
-        suite.set("skipped", "0")
     for key, total in totals.items():
         root.set(key, str(total))
-    root.set("skipped", "0")
     root.set("time", "0")
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode")

@@ -2,8 +2,8 @@
 
 For an internal memo or a merge-request comment (GitHub/GitLab-flavoured tables), in
 one language (``lang``). Findings are grouped by rule, each group under its clause
-text; only ``fail`` and ``insufficient_data`` findings are listed one by one (a report
-with every outcome gives the other counts per rule). Text from the facts is escaped
+text; only ``fail``, ``insufficient_data`` and ``waived`` findings are listed one by
+one (a report with every outcome gives the other counts per rule). Text from the facts is escaped
 so that a supplier's or customer's name cannot turn into a link, an image or markup.
 """
 
@@ -20,7 +20,8 @@ from .html import COMMISSION, Page, Row, environment, page_context
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
 
 #: the status colours of the HTML report, as markers that survive plain text
-STATUS_MARKS = {"fail": "🔴", "insufficient_data": "🟣", "pass": "🟢", "not_applicable": "⚪"}
+STATUS_MARKS = {"fail": "🔴", "insufficient_data": "🟣", "pass": "🟢", "not_applicable": "⚪",
+                "waived": "🟡"}
 
 
 def escape(text: object) -> str:

@@ -27,7 +27,7 @@
       if (row.getAttribute(attr) !== clause.slice(cut + 1)) { return false; }
     }
     var s = row.getAttribute("data-status");
-    if (status === "open") { return s === "fail" || s === "insufficient_data"; }
+    if (status === "open") { return s === "fail" || s === "insufficient_data" || s === "waived"; }
     return status === "all" || s === status;
   }
 
