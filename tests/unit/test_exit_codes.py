@@ -71,6 +71,8 @@ def test_an_engine_crash_is_exit_3_not_a_dead_process(monkeypatch: pytest.Monkey
     assert "rule engine error: EngineError" in err and "SIGSEGV" in err
     code, _, err = invoke("assess", EXAMPLE, "--format", "json")
     assert code == 3 and "SIGSEGV" in err
+    code, _, err = invoke("explain", EXAMPLE, "--rule", "LIM-01", "--subject", "YW-P02")
+    assert code == 3 and "SIGSEGV" in err
 
 
 def test_isolated_evaluate_is_the_same_report_and_survives_a_crash(

@@ -198,8 +198,15 @@ def explain(facts: tuple[Path, ...], rule_id: str, subject_id: str, item: str | 
             f"no {rule.subject} record {subject_id!r} in the facts"
             + (f" (did you mean {guess}?)" if guess else "")
             + f"; {rule_id} judges {rule.subject} ({len(subjects)} in the facts)")
-    explanations = explain_one(ruleset, factset, rule_id, subject_id, item=item, as_of=as_of,
-                               lang=lang)
+    from ..engine.run import resolve_as_of
+    from ..reports.evaluate import evaluate
+
+    moment = resolve_as_of(as_of, factset)
+    # the engine's outcome, computed in a child process like check's (a crash: exit 3)
+    report = evaluate(ruleset.select([rule_id]), factset, moment, all_outcomes=True,
+                      isolated=True)
+    explanations = explain_one(ruleset, factset, rule_id, subject_id, item=item, as_of=moment,
+                               lang=lang, report=report)
     if fmt == "json":
         data = [e.to_dict() for e in explanations]
         click.echo(json.dumps(data if len(data) > 1 else data[0], ensure_ascii=False, indent=2))
