@@ -336,7 +336,7 @@ FACT_SETS = st.fixed_dictionaries(
 #: derandomized (the same examples on every run, so a failure is reproducible) and no
 #: shrinking (it can take minutes): the failing example is printed as found
 FUZZ_SETTINGS = settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
-                         phases=(Phase.explicit, Phase.reuse, Phase.generate),
+                         database=None, phases=(Phase.explicit, Phase.generate),
                          suppress_health_check=[HealthCheck.too_slow,
                                                 HealthCheck.data_too_large])
 

@@ -343,3 +343,35 @@ def test_a_related_record_without_match_is_evaluated(rules_copy: Path) -> None:
     ruleset = load_rules(path)
     report = evaluate(ruleset, load_facts(EXAMPLE))
     assert report.ruleset.rules == len(ruleset)
+
+
+def test_an_empty_required_text_is_refused() -> None:
+    """An application with ``business_type: ""`` (a join key) got no outcome at all: an
+    EngineError (found by test_fuzz). Required text must now say something."""
+    doc = _example_doc()
+    doc["applications"][0]["business_type"] = "  "
+    with pytest.raises(FactsError, match="must not be empty"):
+        load_facts_data(doc)
+
+
+@pytest.mark.parametrize("value", [10 ** 20, 2 ** 62, -(10 ** 12)])
+def test_counts_beyond_twelve_digits_are_refused(value: int) -> None:
+    """10**20 respondents made durable_rules refuse the fact (EngineError); 2**62 times a
+    percentage wrapped around in 64 bits (found by test_fuzz)."""
+    doc = _example_doc()
+    doc["surveys"][0]["respondents"] = value
+    with pytest.raises(FactsError, match="12 digits|negative"):
+        load_facts_data(doc)
+    doc["surveys"][0]["respondents"] = 10 ** 12 - 1
+    doc["surveys"][0]["satisfied"] = 10 ** 12 - 2
+    evaluate(load_rules(), load_facts_data(doc))
+
+
+@pytest.mark.parametrize("value", ["100000000000000000000", ".inf", ".nan"])
+def test_numbers_in_rule_files_the_engine_cannot_hold(rules_copy: Path, value: str) -> None:
+    """A 20-digit parameter made durable_rules refuse the compiled ruleset (found by
+    test_fuzz); infinity would have become null in its JSON."""
+    path = rules_copy / "4-5-complaints.yaml"
+    _edit(path, "      reply_days:\n        value: 10\n",
+          f"      reply_days:\n        value: {value}\n")
+    _rejected_rules(rules_copy, "reply_days")

@@ -172,7 +172,7 @@ CHANGES = st.sampled_from(sorted(COLLECTIONS)).flatmap(
     lambda c: st.tuples(st.just(c), _field_values(c)))
 
 
-@settings(max_examples=EXAMPLES * 4, deadline=None,
+@settings(max_examples=EXAMPLES * 4, deadline=None, derandomize=True, database=None,
           suppress_health_check=[HealthCheck.too_slow])
 @given(CHANGES)
 def test_schema_and_loader_agree_on_every_field(change: tuple[str, tuple[str, Any]]) -> None:
@@ -183,7 +183,7 @@ def test_schema_and_loader_agree_on_every_field(change: tuple[str, tuple[str, An
     assert loader == schema, (collection, name, value, "loader" if loader else "schema")
 
 
-@settings(max_examples=EXAMPLES, deadline=None)
+@settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None)
 @given(st.one_of(_pad(DATETIME_LIKE), DATE_LIKE, NUMBERS, st.none(), TEXT))
 def test_schema_and_loader_agree_on_as_of(as_of: Any) -> None:
     doc = {"format": "fuling-compliance/facts/v1", "as_of": as_of}

@@ -7,11 +7,12 @@ What the loader accepts, field by field (the JSON Schema says exactly the same, 
 :func:`field_json_schema`):
 
 =========  ==================================================================
-string     text (at most :data:`MAX_TEXT` characters)
+string     text (at most :data:`MAX_TEXT` characters; not empty when required)
 id / ref   text of 1 to :data:`MAX_ID` characters; a whole number of at most 15 digits
            is read as its text (``1001.0`` as ``"1001"``)
 bool       ``true`` / ``false`` only
-int        a whole number, ``3.0`` too (``respondents`` and other counts: not negative)
+int        a whole number of at most 12 digits, ``3.0`` too (``respondents`` and other
+           counts: not negative)
 number     a finite number (not NaN or infinity)
 enum       one of the listed words; ``list``: a list of them
 datetime   ``YYYY-MM-DD[T ]HH:MM[:SS[.ffffff]][Z|±HH:MM]``, or a YAML timestamp;
@@ -44,6 +45,10 @@ MAX_ID = 200
 MAX_TEXT = 20_000
 #: an id given as a number is a whole number of at most 15 digits (exact in any JSON)
 MAX_NUMBER_ID = 10 ** 15
+#: the largest whole number a count or limit may hold (12 digits): the engine computes in
+#: 64-bit integers (a count times a percentage, hours in seconds), and 10**20 was refused
+#: by it (an EngineError), 2**62 times 95 silently wrapped (found by test_fuzz)
+MAX_INT = 10 ** 12 - 1
 
 def _date_pattern(years: str) -> str:
     """Real calendar dates ``YYYY-MM-DD`` (leap years too) of the ``years`` (a regex of
@@ -143,11 +148,14 @@ def _annotation(spec: FieldSpec) -> Any:
             int, Strict(), Field(gt=-MAX_NUMBER_ID, lt=MAX_NUMBER_ID), AfterValidator(str)] \
             | Annotated[float, Strict(), AfterValidator(_number_id)]
     if kind == "string":
-        return Annotated[str, Field(max_length=MAX_TEXT)]
+        # a required text (an application's business_type) must say something: empty, it
+        # is as unknown as a missing one (and an empty join key lost outcomes before)
+        return Annotated[str, Field(min_length=1 if spec.required else 0,
+                                    max_length=MAX_TEXT)]
     if kind == "bool":
         return Annotated[bool, Strict()]
     if kind == "int":
-        bound = Field(ge=0) if spec.nonnegative else Field()
+        bound = Field(ge=0 if spec.nonnegative else -MAX_INT, le=MAX_INT)
         # 3.0 is 3 (a spreadsheet's numbers are floats; JSON Schema's integer says so)
         return Annotated[int, Strict(), bound] | Annotated[
             float, Strict(), AfterValidator(_integral), bound]
@@ -329,6 +337,10 @@ def _field_error(index: int, field: str | None, err: Any, spec: FieldSpec | None
     if kind in ("string_too_short",):
         return FieldError(index, field, "empty", f"must not be empty{got}", f"不能为空{got_zh}",
                           value)
+    if kind in ("greater_than_equal", "less_than_equal") and isinstance(value, int | float) \
+            and abs(value) > MAX_INT:
+        return FieldError(index, field, "too_large", f"more than 12 digits{got}",
+                          f"超过 12 位数字{got_zh}", value)
     if kind == "greater_than_equal":
         return FieldError(index, field, "negative", f"must not be negative{got}",
                           f"不能为负数{got_zh}", value)
@@ -394,11 +406,13 @@ def field_json_schema(spec: FieldSpec) -> dict[str, Any]:
             {"type": "integer", "exclusiveMaximum": MAX_NUMBER_ID,
              "exclusiveMinimum": -MAX_NUMBER_ID}]}
     elif kind == "string":
-        schema = {"type": "string", "pattern": _text_pattern(MAX_TEXT, empty=True)}
+        schema = {"type": "string",
+                  "pattern": _text_pattern(MAX_TEXT, empty=not spec.required)}
     elif kind == "bool":
         schema = {"type": "boolean"}
     elif kind == "int":
-        schema = {"type": "integer", **({"minimum": 0} if spec.nonnegative else {})}
+        schema = {"type": "integer", "minimum": 0 if spec.nonnegative else -MAX_INT,
+                  "maximum": MAX_INT}
     elif kind == "number":
         schema = {"type": "number"}
     elif kind == "enum":

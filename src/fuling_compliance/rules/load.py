@@ -21,6 +21,7 @@ without raising (the ``validate`` command).
 from __future__ import annotations
 
 import contextlib
+import math
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -791,7 +792,22 @@ class _RuleChecker:
             self.problem(path, str(exc), f"字段 {name!r} 不存在{hint}", "unknown_field")
             return None
 
+    def numbers(self) -> None:
+        """Numbers the engine can hold: whole numbers of at most 12 digits (durable_rules
+        computes in 64 bits; 10**20 made it refuse the ruleset), finite decimals."""
+        places: list[tuple[tuple[Any, ...], Any]] = []
+        for name, param in self.rule.parameters.items():
+            places.append((("parameters", name, "value"), param.value))
+            for i, dated in enumerate(param.values or []):
+                places.append((("parameters", name, "values", i, "value"), dated.value))
+        for where, value in places:
+            for v in value if isinstance(value, list) else [value]:
+                problem = _number_problem(v)
+                if problem is not None:
+                    self.problem(where, *problem, "number")
+
     def run(self) -> list[Problem]:
+        self.numbers()
         rule = self.rule
         reg = self.regulation
         if reg is not None and rule.clause not in reg.clauses:
@@ -961,6 +977,10 @@ class _RuleChecker:
             self.literal(left, value, vpath)
 
     def literal(self, left: Any, value: Any, path: tuple[Any, ...]) -> None:
+        problem = _number_problem(value)
+        if problem is not None:
+            self.problem(path, *problem, "number")
+            return
         kind = left.kind
         ok = {
             "bool": isinstance(value, bool),
@@ -1164,6 +1184,22 @@ def _quote_fragments(quote: str) -> list[str]:
     """The pieces of a quotation between ellipses, without their edge punctuation."""
     pieces = re.split(r"……|…|\.\.\.", quote)
     return [p.strip().strip("。；;，,、：:") for p in pieces if p.strip().strip("。；;，,、：:")]
+
+
+#: the largest whole number a rule may hold (as facts: see ``facts.validate.MAX_INT``)
+_MAX_INT = 10 ** 12 - 1
+
+
+def _number_problem(value: Any) -> tuple[str, str] | None:
+    """(en, zh) when ``value`` is a number the engine cannot hold."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"{value} is not a finite number", f"{value} 不是有限的数"
+    if abs(value) > _MAX_INT:
+        return (f"{value!r:.40} has more than 12 digits (the engine computes in 64 bits)",
+                f"{value!r:.40} 超过 12 位数字（规则引擎按 64 位整数计算）")
+    return None
 
 
 def check_rule(rule: Rule, where: _Locator, fields: Fields | None = None,
