@@ -360,7 +360,7 @@ def test_counts_beyond_twelve_digits_are_refused(value: int) -> None:
     percentage wrapped around in 64 bits (found by test_fuzz)."""
     doc = _example_doc()
     doc["surveys"][0]["respondents"] = value
-    with pytest.raises(FactsError, match="12 digits|negative"):
+    with pytest.raises(FactsError, match=r"12 digits|negative"):
         load_facts_data(doc)
     doc["surveys"][0]["respondents"] = 10 ** 12 - 1
     doc["surveys"][0]["satisfied"] = 10 ** 12 - 2
