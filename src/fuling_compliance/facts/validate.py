@@ -348,6 +348,14 @@ def _field_error(index: int, field: str | None, err: Any, spec: FieldSpec | None
         allowed = ", ".join(spec.values)
         return FieldError(index, field, "enum", f"not one of {allowed}{got}",
                           f"不是允许的取值（{'、'.join(spec.values)}）{got_zh}", value)
+    if spec is not None and spec.kind in ("string", "enum", "list") \
+            and isinstance(value, dt.date | dt.time):
+        # YAML reads an unquoted 2026-05-01 as a date: say so, in the user's own words
+        text = value.isoformat(sep=" ") if isinstance(value, dt.datetime) else value.isoformat()
+        return FieldError(index, field, "type",
+                          f"should be text: YAML read {text} as a date or time; quote it: "
+                          f"'{text}'", f"应为文本：YAML 把 {text} 读成了日期或时间，请加引号："
+                          f"'{text}'", value)
     if spec is not None and spec.kind in _KIND_EXPECTED:
         en, zh = _KIND_EXPECTED[spec.kind]
         if spec.identifier:
