@@ -214,3 +214,33 @@ def test_reserved_fields_are_ours() -> None:
     """Domain ids travel as rid; id/sid in the input never reach the engine."""
     facts = [{"_k": "areas", "rid": "A1", "id": "evil", "sid": "other"}]
     assert run({"r": area_without_outlet()}, facts) == [("r", "A1")]
+
+
+def test_a_pooled_ruleset_is_reused_clean_and_closed_after_an_error() -> None:
+    definitions = {"r1": {"all": [{"subj": {"$and": [{eng.KIND: "a"}, {"v": 1}]}}]}}
+
+    def facts(v: int) -> list[dict[str, Any]]:
+        return [{eng.KIND: "a", "v": v, "_i": 0, eng.RECORD_ID: "r"}]
+
+    with eng.pooled(definitions, ["a"]) as first:
+        assert first.fire("s1", facts(1), None) == [("r1", 0)]
+    with eng.pooled(definitions, ["a"]) as again:
+        assert again is first  # the same ruleset, given back
+        assert again.fire("s1", facts(0), None) == []  # nothing left of the last session
+        assert again.fire("s1", facts(1), None) == [("r1", 0)]
+        assert again.fire("s1", facts(2), None) == []
+    with pytest.raises(RuntimeError), eng.pooled(definitions, ["a"]) as failing:
+        raise RuntimeError("a failure inside the block")
+    with eng.pooled(definitions, ["a"]) as fresh:
+        assert fresh is not failing and failing._closed  # not reused after an error
+        assert fresh.fire("s1", facts(1), None) == [("r1", 0)]
+
+
+def test_the_pool_keeps_at_most_its_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(eng, "MAX_IDLE", 2)
+    runs = []
+    for n in range(4):
+        with eng.pooled({f"r{n}": {"all": [{"subj": {eng.KIND: "a"}}]}}, ["a"]) as run:
+            runs.append(run)
+    assert sum(len(idle) for idle in eng._IDLE.values()) <= 2
+    assert runs[0]._closed and not runs[-1]._closed

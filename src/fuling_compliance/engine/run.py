@@ -33,6 +33,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -44,7 +45,7 @@ from ..facts.validate import parse_datetime
 from ..rules.compile import CompiledRule, engine_fields, gate_fields
 from ..rules.model import ItemRef, Rule
 from ..timing import phase
-from .durable import RELATED_INDEX, EngineRun
+from .durable import RELATED_INDEX, EngineRun, pooled
 from .normalise import INDEX, Build, Normaliser
 
 #: outcome -> its code in :class:`Outcomes` (a higher code wins when several fire)
@@ -381,8 +382,8 @@ def _run_shards(chunk: _Chunk, shard_numbers: Iterable[int], facts: FactSet,
     return out, cited
 
 
-def _open(chunk: _Chunk) -> EngineRun:
-    return EngineRun(chunk.definitions, chunk.fields, cites=chunk.cite_aliases())
+def _open(chunk: _Chunk) -> AbstractContextManager[EngineRun]:
+    return pooled(chunk.definitions, chunk.fields, cites=chunk.cite_aliases())
 
 
 def _merge(chunk: _Chunk, pairs: array[int], outcomes: Outcomes,
@@ -428,7 +429,7 @@ def run_task(task: Task) -> TaskResult:
     """Run a task on durable_rules: its firings and citations."""
     out: list[tuple[str, int]] = []
     cited: list[tuple[str, int, int, int]] = []
-    with EngineRun(task.definitions, task.collections, cites=task.cites) as engine:
+    with pooled(task.definitions, task.collections, cites=task.cites) as engine:
         for sid in sorted(task.sessions):
             out.extend(engine.fire(sid, [dict(f) for f in task.sessions[sid]], task.gate))
             cited.extend(engine.cited)

@@ -124,9 +124,11 @@ def build_report(rules: RuleSet, facts: FactSet, as_of: dt.datetime, outcomes: O
             **{("pass_" if k == "pass" else k): v for k, v in counts.items()},
         ))
         rows, ids = facts.rows(rule.subject), facts.ids(rule.subject)
-        view = _RuleView(rule, rules.fields)
+        view: _RuleView | None = None  # worked out at the rule's first finding
         known = facts.fields.specs(rule.subject)
         for item, index, status in _reported(c, outcomes, all_outcomes):
+            if view is None:
+                view = _RuleView(rule, rules.fields)
             record = Record(rule.subject, rows[index], ids[index], known)
             cited = {alias: related.cited(rule, alias, outcomes.citations(rule.id, item, index,
                                                                          alias))
