@@ -571,17 +571,25 @@ def targets_table(results: list[SizeCLI], jobs: Sequence[int]) -> str:
     m = find("two", 1_000_000, "check", "json", 2) if 2 in jobs else None
     rows.append(("… 1,000,000 records, `--jobs 2`: ≤ 60 s and peak RSS ≤ 2 GB", _measured(m),
                  verdict(None if m is None else m.ok and m.wall <= 60 and m.peak_mb <= 2048)))
-    yaml_json: list[tuple[float, float, str]] = []
-    for r in results:
-        for j in jobs:
+    # the target is stated for one core (--jobs 1); with more workers the engine's share
+    # shrinks and the parse (the part YAML makes longer) is shown beside it
+    worst_by_jobs: dict[int, tuple[float, float, str] | None] = {}
+    for j in jobs:
+        yaml_json: list[tuple[float, float, str]] = []
+        for r in results:
             y, js = r.get("check", "yaml", j), r.get("check", "json", j)
             if y and js and y.ok and js.ok:
                 yaml_json.append((y.wall / js.wall, y.cpu / js.cpu,
-                                  f"{r.distribution} {r.records:,} jobs {j}"))
-    worst = max(yaml_json, default=None)
-    rows.append(("same facts as YAML ≤ 1.5× the JSON time",
+                                  f"{r.distribution} {r.records:,}"))
+        worst_by_jobs[j] = max(yaml_json, default=None)
+    worst = worst_by_jobs.get(jobs[0])
+    others = "; ".join(f"jobs {j}: worst {w[0]:.2f}× wall ({w[1]:.2f}× CPU), {w[2]}"
+                       for j, w in worst_by_jobs.items() if j != jobs[0] and w is not None)
+    rows.append((f"same facts as YAML ≤ 1.5× the JSON time (jobs {jobs[0]}, every "
+                 "distribution and size)",
                  "—" if worst is None else
-                 f"worst {worst[0]:.2f}× wall ({worst[1]:.2f}× CPU), {worst[2]}",
+                 f"worst {worst[0]:.2f}× wall ({worst[1]:.2f}× CPU), {worst[2]}"
+                 + (f" ({others})" if others else ""),
                  verdict(None if worst is None else worst[0] <= 1.5)))
     growth: list[tuple[float, float, str]] = []
     for dist in dict.fromkeys(r.distribution for r in results):
@@ -598,17 +606,20 @@ def targets_table(results: list[SizeCLI], jobs: Sequence[int]) -> str:
                  "—" if worst_g is None else
                  f"worst {worst_g[0]:.1f}× wall ({worst_g[1]:.1f}× CPU) per 10×, {worst_g[2]}",
                  verdict(None if worst_g is None else worst_g[0] <= 11)))
+    # "the time of loading the clean file": the same command line loading the clean
+    # file (`load only`, a whole process like the rejected run); parse+validate of the
+    # clean check's own phases is shown beside it (it leaves out start-up and rules)
     bad, load, chk = (find("two", 100_000, "rejected"), find("two", 100_000, "load"),
                       find("two", 100_000, "check", "json", jobs[0]))
     basis = chk.load_basis() if chk else None
-    base = basis if basis is not None else (load.wall if load and load.ok else None)
-    name = "parse+validate" if basis is not None else "load only"
-    ratio = None if bad is None or base is None or not bad.ok else bad.wall / base
-    cpu = ("" if basis is not None or bad is None or load is None or not load.ok
-           else f" ({bad.cpu / load.cpu:.2f}× CPU)")
+    ratio = (None if bad is None or load is None or not bad.ok or not load.ok
+             else bad.wall / load.wall)
+    beside = (f"; {bad.wall / basis:.2f}× the clean check's parse+validate"
+              if bad is not None and bad.ok and basis else "")
     rows.append(("rejected file (100,000 records, two suppliers) exits 2 in ≤ 2× the clean "
                  "load", "—" if bad is None else
-                 (f"{ratio:.2f}× {name} wall{cpu}" if ratio is not None else bad.status()),
+                 (f"{ratio:.2f}× load only wall ({bad.cpu / load.cpu:.2f}× CPU){beside}"
+                  if ratio is not None and load is not None else bad.status()),
                  verdict(None if bad is None else ratio is not None and ratio <= 2)))
     lines = ["| target (verdict on wall time) | measured | |", "|---|---|---|"]
     lines += [f"| {a} | {b} | {c} |" for a, b, c in rows]
