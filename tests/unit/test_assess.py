@@ -425,3 +425,32 @@ def test_example_quarter() -> None:
     assert a.complete and len(a.ranking) == len(facts.suppliers) == 2
     assert all(c.score is not None and 0 <= c.score <= 100 for c in a.suppliers)
     assert a.period.start == dt.date(2026, 4, 1) and a.period.end == dt.date(2026, 6, 30)
+
+
+def test_a_suppliers_duty_on_a_record_without_supplier_is_never_the_commissions() -> None:
+    """CMP-01 still applies to an internal complaint without a supplier (catalogue 1.1,
+    reading 6): its finding gets a card of its own, shown as an unknown supplier and
+    never ranked, and the Commission's card stays the Commission's."""
+    import yaml
+
+    from fuling_compliance.reports.render.html import render_html
+
+    doc = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    major = next(c for c in doc["complaints"]
+                 if c.get("major") and c.get("written_record") is False)
+    doc["complaints"].append({**major, "id": "TS-NOBODY", "supplier_id": None})
+    facts = load_facts_data(doc)
+    report = evaluate(load_rules(), facts)
+    orphan = [f for f in report.findings if f.subject.id == "TS-NOBODY"]
+    assert orphan and all(f.supplier_id is None and f.responsible.type == "supplier"
+                          for f in orphan)
+    result = assess(report, facts)
+    unknown = [c for c in result.suppliers if c.party.id is None]
+    assert len(unknown) == 1 and unknown[0].key == "" and unknown[0].rank is None
+    assert "" not in result.ranking
+    assert result.commission is not None and result.commission.key == "commission"
+    keys = [c.key for c in result.suppliers] + [result.commission.key]
+    assert len(keys) == len(set(keys))
+    page = render_html(report, "zh", assessment=result)
+    assert page.count('id="card-commission"') == 1
+    assert "企业未知" in page

@@ -398,8 +398,11 @@ class Scorecard(_Strict):
 
     @property
     def key(self) -> str:
-        """The supplier id, or ``commission``."""
-        return self.party.id or "commission"
+        """The supplier id, ``commission``, or ``""`` for the card of a supplier's duties
+        on records whose supplier is unknown (shown as such, never as the Commission)."""
+        if self.party.type == "commission":
+            return "commission"
+        return self.party.id or ""
 
     def total(self, field: str) -> int | None:
         """A column summed over the families (``None`` when unknown)."""
