@@ -743,6 +743,47 @@ class _Builder:
                 event = get()
                 if frame.collection is not None:
                     event = self._skip_unwanted(frame, event)
+                elif is_map and not positioned:
+                    # a record: plain keys and values, read pair by pair in a tight loop;
+                    # anything else (a tag, an anchor, a nested node, a merge key) is left
+                    # to the general loop above, at the event it stopped on
+                    while (type(event) is ScalarEvent and event.implicit[0]
+                           and event.anchor is None):
+                        text = event.value
+                        if text == "<<":
+                            break
+                        if text and (text[0] in numeric_first or text in words):
+                            key_value = (self._typed(event) if text[0] in numeric_first
+                                         else words[text])
+                            key = key_value if type(key_value) is str else str(key_value)
+                        else:
+                            key = text
+                        key_mark = event.start_mark
+                        event = get()
+                        nodes += 1
+                        if (type(event) is not ScalarEvent or event.anchor is not None
+                                or not (event.implicit[0] or event.tag is None
+                                        or event.tag == "!")):
+                            frame.key = key
+                            frame.key_mark = key_mark
+                            break
+                        text = event.value
+                        if not event.implicit[0]:
+                            value = text
+                        elif not text:
+                            value = None
+                        elif text[0] in numeric_first:
+                            value = self._typed(event)
+                        elif text in words:
+                            value = words[text]
+                        else:
+                            value = text
+                        if key in container:
+                            raise self._refuse(key_mark, "duplicate_key",
+                                               f"duplicate key {key!r}", f"重复的键 {key!r}")
+                        container[key] = value
+                        event = get()
+                        nodes += 1
                 continue
             elif kind is AliasEvent:
                 value = self._alias(event)

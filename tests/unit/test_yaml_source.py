@@ -85,3 +85,48 @@ def test_syntax_error_has_position() -> None:
 def test_unsafe_tags_are_rejected() -> None:
     data, problems = parse_text("a: !!python/object/apply:os.system ['true']\n")
     assert data is None and problems[0].code == "syntax"
+
+
+RECORDS = """\
+appointments:
+  - id: SM-1
+    yes: 1
+    2026-05-01: date key
+    12: number key
+    empty:
+    quoted: "08:30"
+    single: 'x'
+    tagged: !!str 12
+    anchored: &a 5
+    again: *a
+    nested: {a: 1}
+    list: [1, 2]
+    after: plain
+    at: 2026-04-14 10:30:00+08:00
+    flag: false
+    none: null
+  - <<: {x: 1, y: 2}
+    y: 3
+    id: SM-2
+  - &rec {id: SM-3, kind: own}
+"""
+
+
+def test_records_read_fast_are_the_records_read_with_positions() -> None:
+    """Records are read pair by pair in a tight loop when positions are not kept; what
+    it leaves to the general loop (tags, anchors, nesting, merges) must read the same."""
+    import yaml
+
+    fast, problems = parse_text(RECORDS, positions=False)
+    slow, slow_problems = parse_text(RECORDS, positions=True)
+    assert problems == [] and slow_problems == []
+    assert fast == slow
+    expected = yaml.safe_load(RECORDS)
+    expected["appointments"][0] = {str(k): v for k, v in expected["appointments"][0].items()}
+    assert fast == expected
+
+
+@pytest.mark.parametrize("positions", [False, True])
+def test_a_duplicate_key_in_a_record_is_placed_either_way(positions: bool) -> None:
+    _, problems = parse_text("r:\n  - id: 1\n    a: 1\n    a: 2\n", positions=positions)
+    assert [(p.line, p.column, p.code) for p in problems] == [(4, 5, "duplicate_key")]
