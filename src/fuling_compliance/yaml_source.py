@@ -684,6 +684,20 @@ class _Builder:
             en, zh = _impossible_text(event.value, exc)
             raise self._refuse(event.start_mark, "value", en, zh) from None
 
+    def _scalar(self, event: Any) -> Any:
+        """A scalar's value: plain text by YAML 1.1's implicit types, quoted text as it
+        is, anything tagged by its tag."""
+        if event.implicit[0]:
+            text = event.value
+            if not text:
+                return None
+            if text[0] in _NUMERIC_FIRST:
+                return self._typed(event)
+            return _WORDS.get(text, text)
+        if event.tag is None or event.tag == "!":
+            return event.value
+        return self._typed(event)
+
     def _node(self, event: Any, depth: int) -> Any:
         """Build the node starting at ``event`` (iteratively, with an explicit stack)."""
         get = self._parser.get_event
@@ -692,6 +706,7 @@ class _Builder:
         words = _WORDS
         numeric_first = _NUMERIC_FIRST
         anchors = self._anchors
+        scalar = self._scalar
         stack: list[_Frame] = []
         top: _Frame | None = None
         nodes = 0
@@ -699,20 +714,7 @@ class _Builder:
             kind = type(event)
             nodes += 1
             if kind is ScalarEvent:
-                if event.implicit[0]:
-                    text = event.value
-                    if not text:
-                        value: Any = None
-                    elif text[0] in numeric_first:
-                        value = self._typed(event)
-                    elif text in words:
-                        value = words[text]
-                    else:
-                        value = text
-                elif event.tag is None or event.tag == "!":
-                    value = event.value
-                else:
-                    value = self._typed(event)
+                value: Any = scalar(event)
                 mark = event.start_mark
                 if event.anchor is not None:
                     anchors[event.anchor] = (value, 1)
@@ -767,17 +769,15 @@ class _Builder:
                             frame.key = key
                             frame.key_mark = key_mark
                             break
-                        text = event.value
+                        text = event.value  # inline (as _scalar): the hot path
                         if not event.implicit[0]:
                             value = text
                         elif not text:
                             value = None
                         elif text[0] in numeric_first:
                             value = self._typed(event)
-                        elif text in words:
-                            value = words[text]
                         else:
-                            value = text
+                            value = words.get(text, text)
                         if key in container:
                             raise self._refuse(key_mark, "duplicate_key",
                                                f"duplicate key {key!r}", f"重复的键 {key!r}")
