@@ -752,7 +752,7 @@ class _Builder:
                     while (type(event) is ScalarEvent and event.implicit[0]
                            and event.anchor is None):
                         text = event.value
-                        if text == "<<":
+                        if not text or text == "<<":  # a null or merge key: the general loop
                             break
                         if text and (text[0] in numeric_first or text in words):
                             key_value = (self._typed(event) if text[0] in numeric_first

@@ -93,6 +93,8 @@ appointments:
     yes: 1
     2026-05-01: date key
     12: number key
+    ?
+    : null key
     empty:
     quoted: "08:30"
     single: 'x'
