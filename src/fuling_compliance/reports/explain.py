@@ -51,7 +51,7 @@ from ..errors import EngineError
 from ..facts.fields import Fields
 from ..facts.labels import COLLECTION_LABELS, FIELD_LABELS, STATUS_LABELS, VALUE_LABELS
 from ..facts.model import COLLECTIONS, DEFINITE_NULL_FIELDS, SUBJECT_TYPES, FactSet, Range, Record
-from ..rules.compile import SUBJECT_DATE, subject_date
+from ..rules.compile import SUBJECT_DATE, comparison_scale, subject_date
 from ..rules.engine_fields import unknown_marker
 from ..rules.load import RuleSet
 from ..rules.model import (
@@ -828,24 +828,11 @@ class Walker:
         if right_path is not None:
             r_alias, r_info = self._resolve(ctx, right_path)
             kinds.add(r_info.kind)
-        if unit in ("days", "working_days") or "date" in kinds:
-            scale = "day" if unit != "working_days" else "working_day"
-        elif "time" in kinds:
-            scale = "minute"
-        elif kinds & {"datetime"}:
-            scale = "second"
-        else:
-            scale = "number"
         amount: Any = None
         if shift is not None and not isinstance(shift, UnitField):
             amount = self._literal(shift, scope)
-        # a deadline never falls before the moment it counts from (see :mod:`.compile`)
-        same_day_guard = False
-        if scale == "working_day" and sign > 0 and right_path is not None:
-            if amount == 0:
-                scale = "day"
-            elif isinstance(shift, UnitField):
-                same_day_guard = True
+        scale, same_day_guard = comparison_scale(unit, kinds, shift, amount, sign,
+                                                 joined=right_path is not None)
         lefts = self._bounds(scope, alias, info, scale, True)
         left_typed = self.typed(scope, alias, info)
         refs: list[tuple[str, str, Any]] = [(alias, info.name, lefts[0])]

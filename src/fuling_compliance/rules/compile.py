@@ -66,6 +66,7 @@ import dataclasses
 import datetime as dt
 import itertools
 from collections.abc import Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -752,6 +753,34 @@ def _comparison(
     return _single(lit), _single(_negate(lit)), FALSE, refs
 
 
+def comparison_scale(unit: str | None, kinds: AbstractSet[str], shift: Any, amount: Any, sign: int,
+                     *, joined: bool) -> tuple[str, bool]:
+    """The coordinate a comparison is made on (``day``, ``working_day``, ``minute``,
+    ``second`` or ``number``) and whether it needs the same-day guard.
+
+    A deadline is never before the moment it counts from: 0 working days ends with the
+    day it counts from, as 0 days does (the scale becomes ``day``); a limit read from a
+    field (``shift`` a :class:`UnitField`) may be 0, so it is guarded. ``amount`` is the
+    shift's value when it is a parameter or a literal; ``joined``: the right side is a
+    field.
+    """
+    if unit in ("days", "working_days") or "date" in kinds:
+        scale = "day" if unit != "working_days" else "working_day"
+    elif "time" in kinds:
+        scale = "minute"
+    elif "datetime" in kinds:
+        scale = "second"
+    else:
+        scale = "number"
+    same_day_guard = False
+    if scale == "working_day" and sign > 0 and joined:
+        if amount == 0:
+            scale = "day"
+        elif isinstance(shift, UnitField):
+            same_day_guard = True
+    return scale, same_day_guard
+
+
 def _linear(
     alias: str, info: FieldInfo, op: str, value: Any, env: _Env, unit_override: str | None
 ) -> tuple[DNF, DNF, DNF, list[Ref]]:
@@ -781,26 +810,11 @@ def _linear(
     if right_path is not None:
         r_alias, r_info = env.info(right_path)
         kinds.add(r_info.kind)
-    temporal = kinds & {"datetime", "date", "time"}
-    if unit in ("days", "working_days") or "date" in kinds:
-        scale = "day" if unit != "working_days" else "working_day"
-    elif "time" in kinds:
-        scale = "minute"
-    elif temporal:
-        scale = "second"
-    else:
-        scale = "number"
     amount: Any = None
     if shift is not None and not isinstance(shift, UnitField):
         amount = env.param(shift) if isinstance(shift, ParamRef) else shift
-    # A deadline is never before the moment it counts from: 0 working days ends with the
-    # day it counts from, as 0 days does; a limit read from a field may be 0 (a guard).
-    same_day_guard = False
-    if scale == "working_day" and sign > 0 and r_info is not None:
-        if amount == 0:
-            scale = "day"
-        elif isinstance(shift, UnitField):
-            same_day_guard = True
+    scale, same_day_guard = comparison_scale(unit, kinds, shift, amount, sign,
+                                             joined=r_info is not None)
     terms: dict[Ref, int | float] = {}
     const: int | float = 0
     refs: list[Ref] = []
