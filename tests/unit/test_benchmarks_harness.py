@@ -11,35 +11,23 @@ are ``python benchmarks/run.py``.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import sys
 from collections import Counter
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 import yaml
+from test_oracle_agreement import bench_module
 
 from fuling_compliance import FactsError, load_facts_data
 
-BENCH = Path(__file__).resolve().parents[2] / "benchmarks"
 SIZE = 2_000
 
 
-def _module(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(f"fuling_bench_{name}_harness",
-                                                  BENCH / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-generate = _module("generate")
-cli_bench = _module("cli_bench")
+generate = bench_module("generate")
+cli_bench = bench_module("cli_bench")
 
 
 def _digest(doc: dict[str, Any]) -> str:

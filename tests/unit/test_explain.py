@@ -15,14 +15,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import importlib.util
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from test_oracle_agreement import bench_module
 
 from fuling_compliance import FactSet, RuleSet, evaluate, load_facts, load_facts_data, load_rules
 from fuling_compliance.cli import app
@@ -153,12 +152,8 @@ GENERATOR = ROOT / "benchmarks" / "generate.py"
 
 def generated() -> FactSet:
     """A generated quarter with many violations and unknowns (benchmarks/generate.py)."""
-    spec = importlib.util.spec_from_file_location("fuling_bench_generate_explain", GENERATOR)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return load_facts_data(module.generate(800, seed=7, violation_rate=0.2, unknown_rate=0.2))
+    generate = bench_module("generate")
+    return load_facts_data(generate.generate(800, seed=7, violation_rate=0.2, unknown_rate=0.2))
 
 
 def fact_sets() -> list[Any]:

@@ -68,7 +68,8 @@ Outcomes = dict[Key, str]
 KNOWN_DISAGREEMENTS: dict[str, str] = {}
 
 
-def _module(name: str) -> ModuleType:
+def bench_module(name: str) -> ModuleType:
+    """``benchmarks/NAME.py`` loaded once (the benchmarks are scripts, not a package)."""
     if f"fuling_bench_{name}" in sys.modules:
         return sys.modules[f"fuling_bench_{name}"]
     spec = importlib.util.spec_from_file_location(f"fuling_bench_{name}", BENCH / f"{name}.py")
@@ -79,8 +80,8 @@ def _module(name: str) -> ModuleType:
     return module
 
 
-generate = _module("generate")
-oracle = _module("oracle")
+generate = bench_module("generate")
+oracle = bench_module("oracle")
 RULES = load_rules()
 
 

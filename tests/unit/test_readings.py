@@ -4,17 +4,15 @@ are warnings, and dated parameters show the value in force for each record."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import random
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 import yaml
+from test_oracle_agreement import bench_module
 
 from fuling_compliance import evaluate, load_facts, load_facts_data, load_rules
 from fuling_compliance.facts.model import COLLECTIONS
@@ -27,21 +25,11 @@ EXAMPLE = ROOT / "examples" / "fuling-2026q2.yaml"
 RULES = load_rules()
 
 
-def _generate() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("fuling_bench_generate_readings",
-                                                  ROOT / "benchmarks" / "generate.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def generated() -> dict[str, Any]:
     """Generated facts with several supervision numbers per supplier, contradictions,
     unknown `published`, candidate first starts (benchmarks/generate.py)."""
-    doc: dict[str, Any] = _generate().generate(1500, 3)
+    doc: dict[str, Any] = bench_module("generate").generate(1500, 3)
     return doc
 
 

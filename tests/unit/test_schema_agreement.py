@@ -12,10 +12,8 @@ loader's alone; those checks are not exercised here.
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import json
 import os
-import sys
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -24,6 +22,7 @@ import jsonschema  # type: ignore[import-untyped]
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_oracle_agreement import bench_module
 
 from fuling_compliance import FactsError, load_facts_data
 from fuling_compliance.facts.model import COLLECTIONS, field_specs
@@ -68,20 +67,10 @@ def example() -> dict[str, Any]:
     return plain
 
 
-def _generate() -> Any:
-    spec = importlib.util.spec_from_file_location("fuling_bench_generate",
-                                                  ROOT / "benchmarks" / "generate.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_the_example_and_generated_sets_validate() -> None:
     errors = [e.message for e in schema_validator().iter_errors(example())]
     assert errors == []
-    generate = _generate()
+    generate = bench_module("generate")
     for seed, size in ((1, 1500), (7, 400)):
         doc = json.loads(json.dumps(generate.generate(size, seed), default=str))
         assert [e.message for e in schema_validator().iter_errors(doc)][:3] == []
