@@ -43,7 +43,7 @@ from ..facts.fields import (
     parse_fields,
 )
 from ..facts.model import COLLECTIONS, DURATIONS
-from ..yaml_source import PosDict, PosList, read_document
+from ..yaml_source import PosDict, holds, position, read_document
 from .compile import CompiledRule, CompileError, compile_rule
 from .model import (
     COMPARE_OPS,
@@ -254,7 +254,7 @@ def load_rules(paths: Sequence[str | Path] | str | Path | None = None) -> RuleSe
             warnings.extend(p for p in rule_problems if p.warning)
             if not any(not p.warning for p in rule_problems) and parsed.family is not None:
                 rules.append(rule)
-                origins[rule.id] = (str(path), _position(parsed.data, ("rules", index))[0])
+                origins[rule.id] = (str(path), position(parsed.data, ("rules", index))[0])
     calendar, cal_problems = load_calendar_files(calendar_files)
     problems.extend(cal_problems)
     if problems or reg is None:
@@ -455,7 +455,7 @@ def _place(data: PosDict, err: dict[str, Any]) -> _Shape:
         if isinstance(node, dict) and key in _CONDITION_TAGS and \
                 _condition_kind(node) == key and not (last and keyish):
             branches.append((tuple(path), str(part)))
-        elif _has(node, key):
+        elif holds(node, key):
             node = node[key]
             path.append(key)
         elif last and keyish and isinstance(node, dict):
@@ -579,7 +579,7 @@ def _shape_problem(file: str, data: PosDict, shape: _Shape
         record = str(rule.get("id", f"#{path[1] + 1}")) if isinstance(rule, dict) else \
             f"#{path[1] + 1}"
         rel = path[2:]
-    line, col = _position(data, path)
+    line, col = position(data, path)
     field = ".".join(str(p) for p in rel) or None
 
     def problem(en: str, zh: str, code: str, at: tuple[int, int] = (line, col),
@@ -696,25 +696,6 @@ def operator_for(key: str) -> str | None:
         suggest(word, _CONDITION_KEYS)
 
 
-def _position(data: PosDict, path: tuple[Any, ...]) -> tuple[int, int]:
-    """Line and column of the key (or item) at ``path``; its container's if absent."""
-    node: Any = data
-    pos = data.pos
-    for key in path:
-        if not _has(node, key):
-            break
-        pos = node.at(key)
-        node = node[key]
-    return pos
-
-
-def _has(node: Any, key: Any) -> bool:
-    """Whether ``node`` (a positioned mapping or list) holds ``key``."""
-    if isinstance(node, PosDict):
-        return key in node
-    return isinstance(node, PosList) and isinstance(key, int) and 0 <= key < len(node)
-
-
 def _zh_message(err: Any) -> str:
     table = {
         "missing": "缺少必填项",
@@ -751,14 +732,7 @@ class _Locator:
         self.base = base
 
     def at(self, path: tuple[Any, ...]) -> tuple[int, int]:
-        node: Any = self.data
-        pos = getattr(node, "pos", (1, 1))
-        for key in self.base + path:
-            if not _has(node, key):
-                break
-            pos = node.at(key)
-            node = node[key]
-        return pos
+        return position(self.data, self.base + path)
 
 
 # ----------------------------------------------------------------------------- checks
