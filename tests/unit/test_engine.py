@@ -234,6 +234,12 @@ def test_a_pooled_ruleset_is_reused_clean_and_closed_after_an_error() -> None:
     with eng.pooled(definitions, ["a"]) as fresh:
         assert fresh is not failing and failing._closed  # not reused after an error
         assert fresh.fire("s1", facts(1), None) == [("r1", 0)]
+    # an error caught inside the block: the ruleset is not given back either
+    with eng.pooled(definitions, ["a"]) as refusing, pytest.raises(EngineError,
+                                                                   match="refused"):
+        refusing.fire("s1", [{**facts(1)[0], "v": 10**20}], None)
+    with eng.pooled(definitions, ["a"]) as after:
+        assert after is not refusing and refusing._closed
 
 
 def test_the_pool_keeps_at_most_its_limit(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -144,6 +144,8 @@ class EngineRun:
             except Exception as exc:  # malformed definition: a compiler bug
                 raise EngineError(f"durable_rules refused the compiled ruleset: {exc}") from exc
         self._closed = False
+        #: a session failed: the ruleset may hold its state, so it is never reused
+        self.broken = False
 
     # ------------------------------------------------------------------ evaluation
     def evaluate_partition(self, partition: str, facts: Sequence[dict[str, Any]],
@@ -172,6 +174,14 @@ class EngineRun:
 
     def _session(self, partition: str, stamped: list[dict[str, Any]],
                  gate: dict[str, Any] | None) -> None:
+        try:
+            self._fire_session(partition, stamped, gate)
+        except BaseException:
+            self.broken = True
+            raise
+
+    def _fire_session(self, partition: str, stamped: list[dict[str, Any]],
+                      gate: dict[str, Any] | None) -> None:
         count = len(stamped) + (gate is not None)
         ids = allocated_ids(count)
         for fact, fact_id in zip(stamped, ids, strict=False):
@@ -328,7 +338,7 @@ def pooled(definitions: dict[str, dict[str, Any]], collections: Iterable[str],
     except BaseException:
         run.close()
         raise
-    if run._errors:  # pragma: no cover - fire() raised already
+    if run.broken:  # a failed session the block caught: its state may remain
         run.close()
         return
     with _LOCK:
